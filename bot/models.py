@@ -1,0 +1,120 @@
+"""The core's own types: what a channel asks and what the bot replies.
+
+Every value here is immutable. Channels build a `Question`, call `Bot.answer` and render the
+`Reply`; nothing platform-specific crosses into these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a knowledge file, for error messages: `path:line`."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A published guidance document a topic is written from."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone staff can call or tell: a national line, or a local contact an admin sets."""
+
+    id: str
+    name: str
+    role: str
+    reach: str
+    when: str
+    local: bool
+    example: bool
+    phones: tuple[str, ...] = ()
+    where: Where | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One piece of guidance: what staff ask, what the bot answers, who to tell."""
+
+    id: str
+    title: str
+    examples: tuple[str, ...]
+    answer: str
+    contacts: tuple[str, ...]
+    related: tuple[str, ...]
+    sources: tuple[Source, ...]
+    where: Where | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class UrgentRule:
+    """A deterministic rule for a child in immediate danger or a live disclosure.
+
+    The rule fires when, for every group in `all_of`, at least one of its phrases occurs in the
+    normalised message, and none of the `unless` phrases does.
+    """
+
+    id: str
+    description: str
+    all_of: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...]
+    say: str
+    contacts: tuple[str, ...]
+    topic: str | None
+    where: Where | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a person asked, from any channel.
+
+    `chosen_topic` is set when the person picked a topic the bot offered (a button, a card
+    submit, or a number typed in a text channel); it is answered as if that topic was asked.
+    """
+
+    text: str
+    channel: str = "local"
+    chosen_topic: str | None = None
+
+
+class Outcome(StrEnum):
+    """How sure the bot is of the topic it answers with."""
+
+    ANSWERED = "answered"
+    AMBIGUOUS = "ambiguous"
+    NOT_SURE = "not_sure"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything a channel needs to render an answer.
+
+    Order of what a channel shows: `privacy_warning` (when the message looked identifying),
+    `urgent_lead` (999 first), the topic's answer (or `notice` when there is none), `choices`,
+    `contacts`, `related`, `privacy_reminder`.
+    """
+
+    outcome: Outcome
+    urgent: bool
+    urgent_rules: tuple[str, ...]
+    urgent_lead: tuple[str, ...]
+    topic: Topic | None
+    notice: str
+    choices: tuple[Topic, ...]
+    related: tuple[Topic, ...]
+    contacts: tuple[Contact, ...]
+    score: float
+    privacy_warning: str
+    privacy_reminder: str
