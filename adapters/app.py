@@ -1,0 +1,129 @@
+"""The composition root: one aiohttp application built from `Settings`.
+
+The Procfile, `safeguarding-bot serve` and the tests all build the app here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from adapters import logs, web as webchat
+from adapters.console import reply_json
+from adapters.settings import Settings
+from bot import Bot, Question, Reply
+from bot.knowledge import KnowledgeError, example_contact_problems, load
+
+BOT_KEY = web.AppKey("bot", Bot)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+MAX_BODY_BYTES = 1024 * 1024
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def build_bot(settings: Settings) -> Bot:
+    """Load the knowledge base the settings name; in production, refuse example contacts."""
+    base = load(settings.knowledge_dir)
+    if settings.production:
+        problems = example_contact_problems(base)
+        if problems:
+            raise KnowledgeError(problems)
+    return Bot(base)
+
+
+def answer(request: web.Request, question: Question) -> Reply:
+    """Answer through the app's bot and log the outcome (never the text)."""
+    started = time.perf_counter()
+    reply = request.app[BOT_KEY].answer(question)
+    elapsed = (time.perf_counter() - started) * 1000
+    logs.LOGGER.info("answered", extra=logs.reply_fields(reply, question.channel, elapsed))
+    return reply
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive."""
+    return web.json_response({"status": "ok"})
+
+
+async def chat_page(request: web.Request) -> web.Response:
+    """The empty web chat page."""
+    return web.Response(text=webchat.page(), content_type="text/html")
+
+
+async def chat_css(request: web.Request) -> web.Response:
+    """The web chat's style sheet."""
+    return web.Response(text=webchat.CSS, content_type="text/css")
+
+
+async def chat_ask(request: web.Request) -> web.Response:
+    """A question (or a picked topic) posted from the web chat page."""
+    form = await request.post()
+    text = form.get("question", "")
+    topic = form.get("topic", "")
+    if not isinstance(text, str) or not isinstance(topic, str):
+        return web.Response(status=400, text=webchat.page(error="Send text only."),
+                            content_type="text/html")
+    if len(text) > webchat.MAX_QUESTION_CHARS:
+        error = (f"Your message is {len(text):,} characters long; please ask in fewer than "
+                 f"{webchat.MAX_QUESTION_CHARS:,}.")
+        return web.Response(status=413, text=webchat.page(error=error), content_type="text/html")
+    question = Question(text=text, channel="web", chosen_topic=topic.strip() or None)
+    reply = answer(request, question)
+    return web.Response(text=webchat.page(webchat.render_reply(reply)), content_type="text/html")
+
+
+async def api_ask(request: web.Request) -> web.Response:
+    """`POST /api/ask` with `{"question": "..."}` (or `"topic"`): the reply as JSON."""
+    try:
+        body: Any = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return web.json_response({"error": "the body must be JSON"}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "the body must be a JSON object"}, status=400)
+    text, topic = body.get("question", ""), body.get("topic")
+    if not isinstance(text, str) or (topic is not None and not isinstance(topic, str)):
+        return web.json_response({"error": "'question' and 'topic' must be strings"}, status=400)
+    if len(text) > webchat.MAX_QUESTION_CHARS:
+        return web.json_response(
+            {"error": f"'question' must be under {webchat.MAX_QUESTION_CHARS} characters"},
+            status=413,
+        )
+    reply = answer(request, Question(text=text, channel="api", chosen_topic=topic))
+    return web.json_response(reply_json(reply))
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Add security headers to every response, errors included."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as error:
+        error.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def create_app(settings: Settings, bot: Bot | None = None) -> web.Application:
+    """Build the web application: health, web chat and JSON API on one aiohttp app."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[security_headers])
+    app[SETTINGS_KEY] = settings
+    app[BOT_KEY] = bot if bot is not None else build_bot(settings)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", chat_page)
+    app.router.add_get("/static/chat.css", chat_css)
+    app.router.add_post("/ask", chat_ask)
+    app.router.add_post("/api/ask", api_ask)
+    return app

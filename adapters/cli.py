@@ -1,0 +1,118 @@
+"""`safeguarding-bot`: serve | chat | ask | check.
+
+Exit codes: 0 success, 2 a knowledge base or setting with problems (each printed with its
+place), 1 anything else that stopped the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from adapters import console, logs
+from adapters.settings import Settings, SettingsError
+from bot import Bot, Question
+from bot.compose import plain_text
+from bot.knowledge import KnowledgeError, check, display_path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_PROBLEMS = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="safeguarding-bot",
+        description="Safeguarding guidance for frontline staff, in chat.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web application (web chat, Slack, Teams)")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
+    serve.add_argument("--chat", action="store_true",
+                       help="also run the terminal chat in this terminal")
+
+    commands.add_parser("chat", help="chat in this terminal")
+
+    ask = commands.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print the structured reply as JSON")
+
+    check_cmd = commands.add_parser("check", help="validate a knowledge directory")
+    check_cmd.add_argument("directory", nargs="?", type=Path,
+                           help="the knowledge directory (default: KNOWLEDGE_DIR or the shipped one)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"safeguarding-bot: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.command == "check":
+        return _check(args.directory or settings.knowledge_dir)
+    try:
+        bot = _build(settings)
+    except KnowledgeError as error:
+        print(f"safeguarding-bot: the knowledge base has {len(error.problems)} problem(s); "
+              "fix them and start again:", file=sys.stderr)
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.command == "ask":
+        reply = bot.answer(Question(text=args.question, channel="cli"))
+        if args.json:
+            print(json.dumps(console.reply_json(reply), ensure_ascii=False, indent=2))
+        else:
+            print(plain_text(reply))
+        return EXIT_OK
+    if args.command == "chat":
+        console.chat(bot, input, sys.stdout)
+        return EXIT_OK
+    return _serve(settings, bot, host=args.host, port=args.port, with_chat=args.chat)
+
+
+def _build(settings: Settings) -> Bot:
+    from adapters.app import build_bot  # noqa: PLC0415 - keeps aiohttp out of `ask` and `check`
+
+    return build_bot(settings)
+
+
+def _check(directory: Path) -> int:
+    problems = check(directory)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {display_path(directory)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{display_path(directory)}: no problems")
+    return EXIT_OK
+
+
+def _serve(settings: Settings, bot: Bot, *, host: str | None, port: int | None,
+           with_chat: bool) -> int:
+    from adapters.server import serve  # noqa: PLC0415 - aiohttp only when serving
+
+    logs.configure(settings.log_level)
+    with_chat = with_chat and sys.stdin.isatty()
+    try:
+        asyncio.run(serve(settings, bot, host=host or settings.host, port=port or settings.port,
+                          with_chat=with_chat))
+    except KeyboardInterrupt:
+        pass
+    except OSError as error:
+        print(f"safeguarding-bot: cannot listen: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Run the composition root's app, optionally with the terminal chat beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+
+from aiohttp import web
+
+from adapters import console, logs
+from adapters.app import create_app
+from adapters.settings import Settings
+from bot import Bot
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat: bool) -> None:
+    """Serve until SIGINT/SIGTERM, or until the terminal chat ends when it runs."""
+    app = create_app(settings, bot)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
+    print(f"safeguarding-bot is running: web chat at {url}  (Ctrl-C to stop)", flush=True)
+    logs.LOGGER.info("started", extra={"event": "started", "url": url, "mode": settings.mode,
+                                       "topics": len(bot.knowledge.topics)})
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            pass
+    if with_chat:
+        # input() blocks, so the terminal chat runs in a daemon thread beside the server; when
+        # it ends ('quit' or end of input) the server stops too.
+        def chat_then_stop() -> None:
+            try:
+                console.chat(bot, input, sys.stdout)
+            finally:
+                loop.call_soon_threadsafe(stop.set)
+
+        threading.Thread(target=chat_then_stop, name="terminal-chat", daemon=True).start()
+    try:
+        await stop.wait()
+    finally:
+        logs.LOGGER.info("stopping", extra={"event": "stopping"})
+        await runner.cleanup()

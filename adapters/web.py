@@ -1,0 +1,140 @@
+"""The web chat: a server-rendered page where a person asks and reads the answer.
+
+No script and no build step: a form posts the question (never in the URL), the answer comes
+back as a page. Offered topics are buttons that post the topic id. Works with a keyboard alone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from bot import Reply
+from bot.compose import EXAMPLE_LABEL, offered
+from bot.models import Contact, Outcome
+
+MAX_QUESTION_CHARS = 10_000
+
+CSS = """
+:root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --line: #d0d0d0; --urgent: #a4000f; }
+* { box-sizing: border-box; }
+body { font: 1rem/1.5 system-ui, sans-serif; color: var(--ink); margin: 0; background: #f6f6f4; }
+main { max-width: 46rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0; }
+h2 { font-size: 1.15rem; margin: 1rem 0 .25rem; }
+.banner { background: var(--urgent); color: #fff; padding: .5rem 1rem; font-weight: 600; }
+form.ask textarea { width: 100%; min-height: 5rem; font: inherit; padding: .5rem; }
+button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cursor: pointer; }
+:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.answer { background: #fff; border: 1px solid var(--line); padding: 1rem; margin-top: 1rem; }
+.urgent { border-left: 6px solid var(--urgent); padding-left: .75rem; color: var(--urgent); }
+.urgent p { margin: .25rem 0; font-weight: 600; }
+.warning { border-left: 6px solid #b35c00; padding-left: .75rem; }
+.contacts li { margin-bottom: .4rem; }
+.example { color: var(--muted); font-style: italic; }
+.choices form { display: inline; }
+.sources, .privacy { color: var(--muted); font-size: .9rem; }
+"""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def paragraphs(text: str) -> str:
+    """Answer text (paragraphs and "- " bullets) as HTML."""
+    parts: list[str] = []
+    for block in text.split("\n\n"):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        bullets = [line for line in lines if line.startswith("- ")]
+        if bullets and len(bullets) == len(lines):
+            items = "".join(f"<li>{_e(line[2:])}</li>" for line in lines)
+            parts.append(f"<ul>{items}</ul>")
+        elif bullets:
+            head = [line for line in lines if not line.startswith("- ")]
+            items = "".join(f"<li>{_e(line[2:])}</li>" for line in bullets)
+            parts.append(f"<p>{_e(' '.join(head))}</p><ul>{items}</ul>")
+        else:
+            parts.append(f"<p>{_e(' '.join(lines))}</p>")
+    return "".join(parts)
+
+
+def _contact(contact: Contact) -> str:
+    example = f' <span class="example">({_e(EXAMPLE_LABEL)})</span>' if contact.example else ""
+    return (
+        f"<li><strong>{_e(contact.name)}</strong>: {_e(contact.reach)}{example}"
+        f"<br><span class=\"when\">{_e(contact.when)}</span></li>"
+    )
+
+
+def _topic_buttons(topics: Iterable[tuple[int, str, str]]) -> str:
+    return "".join(
+        f'<form method="post" action="/ask"><input type="hidden" name="topic" value="{_e(tid)}">'
+        f'<button type="submit">{number}. {_e(title)}</button></form>'
+        for number, tid, title in topics
+    )
+
+
+def render_reply(reply: Reply) -> str:
+    """A reply as an HTML fragment: urgent lead first, then the rest in the core's order."""
+    numbered = offered(reply)
+    out: list[str] = ['<section class="answer" aria-live="polite" aria-label="Answer">']
+    if reply.urgent_lead:
+        lines = "".join(f"<p>{_e(line)}</p>" for line in reply.urgent_lead)
+        out.append(f'<div class="urgent" role="alert">{lines}</div>')
+    if reply.privacy_warning:
+        out.append(f'<p class="warning">{_e(reply.privacy_warning)}</p>')
+    if reply.notice:
+        out.append(f"<p>{_e(reply.notice)}</p>")
+    if reply.topic is not None:
+        out.append(f"<h2>{_e(reply.topic.title)}</h2>{paragraphs(reply.topic.answer)}")
+    if reply.choices:
+        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in reply.choices)
+        out.append(f'<h2>{heading}</h2><div class="choices">{buttons}</div>')
+    if reply.contacts:
+        items = "".join(_contact(c) for c in reply.contacts)
+        out.append(f'<h2>Who to contact</h2><ul class="contacts">{items}</ul>')
+    related = [t for t in reply.related if t not in reply.choices]
+    if related:
+        buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in related)
+        out.append(f'<h2>More on this</h2><div class="choices">{buttons}</div>')
+    if reply.topic is not None and reply.topic.sources:
+        items = "".join(
+            f'<li><a href="{_e(s.url)}" rel="noopener noreferrer">{_e(s.title)}</a></li>'
+            for s in reply.topic.sources
+        )
+        out.append(f'<div class="sources"><h2>Sources</h2><ul>{items}</ul></div>')
+    out.append(f'<p class="privacy">{_e(reply.privacy_reminder)}</p></section>')
+    return "".join(out)
+
+
+def page(body: str = "", *, error: str = "") -> str:
+    """The whole chat page, with an optional answer fragment or error message."""
+    error_html = f'<p class="warning" role="alert">{_e(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Safeguarding guidance</title>
+<link rel="stylesheet" href="/static/chat.css">
+</head>
+<body>
+<div class="banner">If a child is in immediate danger, call 999 now.</div>
+<main>
+<h1>Safeguarding guidance</h1>
+<p>Ask about a concern for a child: signs of exploitation, what to do after a disclosure, who to
+call. Describe the situation without names or identifying details.</p>
+<form class="ask" method="post" action="/ask">
+<label for="question">Your question</label>
+<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required autofocus></textarea>
+<button type="submit">Ask</button>
+</form>
+{error_html}{body}
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,145 @@
+"""Build a `Reply` from what the urgent rules and the matcher found, and render it as text.
+
+The order is a safety rule: when a message is urgent the 999 instruction is the first line of
+every rendering, before any privacy warning or topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from bot.models import Contact, Outcome, Reply, Topic, UrgentRule
+
+CALL_999 = (
+    "Call 999 now if a child is in immediate danger. On a mobile, if you cannot speak, "
+    "press 55 when asked."
+)
+THEN_DSL = (
+    "Then tell your designated safeguarding lead (DSL) straight away. If they cannot be "
+    "reached, contact children's social care (the emergency duty team out of hours)."
+)
+PRIVACY_WARNING = (
+    "Please don't share names or other identifying details in chat. Describe the situation "
+    "instead (for example \"a Year 9 girl\") and record details in your safeguarding system."
+)
+PRIVACY_REMINDER = (
+    "Don't type names or identifying details here. This bot gives guidance only: it does not "
+    "make a referral or tell anyone."
+)
+NOT_SURE = (
+    "I'm not sure I have understood your question, so I won't guess. If you are worried about "
+    "a child, talk to your DSL today."
+)
+NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
+AMBIGUOUS = "Your question could be about more than one thing. Which did you mean?"
+EMPTY = (
+    "Please type a question about a safeguarding concern, for example \"what are the signs of "
+    "child sexual exploitation?\""
+)
+EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
+
+ALWAYS = ("dsl", "police-999")
+SIGNPOST = ("dsl", "cs-front-door", "edt", "nspcc-helpline", "police-999")
+
+
+def compose(
+    *,
+    contacts: Mapping[str, Contact],
+    topics: Mapping[str, Topic],
+    outcome: Outcome,
+    topic: Topic | None,
+    choices: Sequence[Topic],
+    score: float,
+    urgent_rules: Sequence[UrgentRule],
+    identifying: bool,
+    empty: bool = False,
+) -> Reply:
+    """Assemble a reply: urgent lead, answer or notice, choices, contacts, privacy notes."""
+    urgent = bool(urgent_rules)
+    lead: list[str] = []
+    if urgent:
+        lead = [CALL_999, THEN_DSL]
+        lead.extend(dict.fromkeys(rule.say for rule in urgent_rules if rule.say))
+
+    if empty and not urgent:
+        notice = EMPTY
+    elif outcome is Outcome.AMBIGUOUS:
+        notice = AMBIGUOUS
+    elif outcome is Outcome.NOT_SURE:
+        notice = NOT_SURE_URGENT if urgent else NOT_SURE
+    else:
+        notice = ""
+
+    wanted: list[str] = []
+    if urgent:
+        wanted.extend(("police-999", "dsl"))
+        for rule in urgent_rules:
+            wanted.extend(rule.contacts)
+    if topic is not None:
+        wanted.extend(topic.contacts)
+        wanted.extend(ALWAYS)
+    else:
+        wanted.extend(SIGNPOST)
+    ordered = [contacts[i] for i in dict.fromkeys(wanted) if i in contacts]
+
+    related: tuple[Topic, ...] = ()
+    if topic is not None:
+        related = tuple(topics[r] for r in topic.related if r in topics)
+
+    return Reply(
+        outcome=outcome,
+        urgent=urgent,
+        urgent_rules=tuple(rule.id for rule in urgent_rules),
+        urgent_lead=tuple(lead),
+        topic=topic,
+        notice=notice,
+        choices=tuple(choices),
+        related=related,
+        contacts=tuple(ordered),
+        score=round(score, 4),
+        privacy_warning=PRIVACY_WARNING if identifying else "",
+        privacy_reminder=PRIVACY_REMINDER,
+    )
+
+
+def contact_line(contact: Contact) -> str:
+    """One contact as text: name, how to reach, the example label when it is fictional."""
+    line = f"{contact.name}: {contact.reach}"
+    if contact.example:
+        line += f" ({EXAMPLE_LABEL})"
+    return line
+
+
+def offered(reply: Reply) -> list[Topic]:
+    """The topics a text channel numbers for the person to pick: choices, then related."""
+    return list(dict.fromkeys((*reply.choices, *reply.related)))
+
+
+def plain_text(reply: Reply) -> str:
+    """The whole reply as plain text, as the terminal chat and `ask` print it."""
+    return "\n\n".join(_sections(reply))
+
+
+def _sections(reply: Reply) -> Iterable[str]:
+    if reply.urgent_lead:
+        yield "\n".join(f"! {line}" for line in reply.urgent_lead)
+    if reply.privacy_warning:
+        yield reply.privacy_warning
+    if reply.notice:
+        yield reply.notice
+    if reply.topic is not None:
+        yield f"{reply.topic.title}\n{reply.topic.answer}"
+    numbered = offered(reply)
+    if reply.choices:
+        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        yield heading + "\n" + "\n".join(
+            f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices
+        )
+    if reply.contacts:
+        yield "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)
+    related = [t for t in reply.related if t not in reply.choices]
+    if related:
+        yield "More on this:\n" + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in related)
+    if reply.topic is not None and reply.topic.sources:
+        yield "Sources:\n" + "\n".join(f"- {s.title} {s.url}" for s in reply.topic.sources)
+    yield reply.privacy_reminder

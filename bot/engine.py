@@ -1,0 +1,82 @@
+"""The bot: the one port every channel calls."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from bot import knowledge
+from bot.compose import compose
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher, Thresholds
+from bot.models import Outcome, Question, Reply
+from bot.redact import redact
+from bot.urgent import UrgentRules
+
+# Urgent rules read the whole message up to this length; the matcher reads its start only, since
+# a question is short and a pasted page only blurs the match.
+MAX_URGENT_CHARS = 20_000
+MAX_MATCH_CHARS = 1_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def clean(text: str) -> str:
+    """Normalise Unicode, drop control characters and collapse white space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+class Bot:
+    """Answers a `Question` with a `Reply`: pure, synchronous, the same for every channel."""
+
+    def __init__(self, base: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.knowledge = base
+        self.thresholds = thresholds or Thresholds()
+        self._urgent = UrgentRules(base.urgent_rules)
+        self._matcher = Matcher(
+            ((topic.id, example) for topic in base.topics.values() for example in topic.examples),
+            synonyms=base.synonyms,
+        )
+
+    @classmethod
+    def from_directory(cls, directory: str | os.PathLike[str]) -> Bot:
+        """Load, validate and index a knowledge directory; raises `KnowledgeError`."""
+        return cls(knowledge.load(Path(directory)))
+
+    def answer(self, question: Question) -> Reply:
+        """The reply to one question: urgent rules first, then the matcher, then contacts."""
+        text = clean(question.text[: MAX_URGENT_CHARS * 2])[:MAX_URGENT_CHARS]
+        topics = self.knowledge.topics
+        fired = self._urgent.fired(text)
+        identifying = bool(text) and bool(redact(text).found)
+
+        chosen = topics.get(question.chosen_topic) if question.chosen_topic else None
+        if chosen is not None:
+            outcome, topic, choices, score = Outcome.ANSWERED, chosen, [], 1.0
+        else:
+            match = self._matcher.match(text[:MAX_MATCH_CHARS], self.thresholds)
+            offered = [topics[c.label] for c in match.candidates if c.label in topics]
+            outcome, score = match.outcome, match.score
+            topic = offered[0] if outcome is Outcome.ANSWERED else None
+            choices = [] if outcome is Outcome.ANSWERED else offered
+            if topic is None and outcome is Outcome.NOT_SURE:
+                # An urgent rule may name the guidance to show when nothing else matched.
+                fallback = next((r.topic for r in fired if r.topic in topics), None)
+                if fallback is not None:
+                    outcome, topic, choices = Outcome.ANSWERED, topics[fallback], []
+
+        return compose(
+            contacts=self.knowledge.contacts,
+            topics=topics,
+            outcome=outcome,
+            topic=topic,
+            choices=choices,
+            score=score,
+            urgent_rules=fired,
+            identifying=identifying,
+            empty=not text and chosen is None,
+        )

@@ -1,0 +1,544 @@
+"""Load and validate a knowledge directory into a `KnowledgeBase`.
+
+Every problem is collected with its file and line, so an admin sees them all at once:
+`knowledge/topics/online.yaml:42: topic 'sexting': contact 'lado-north' is not defined in
+contacts.yaml`. Library code raises `KnowledgeError`; only the CLI decides how to exit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.matching import normalise
+from bot.models import Contact, Source, Topic, UrgentRule, Where
+from bot.urgent import normalise_phrase
+from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MIN_EXAMPLES = 5
+
+# UK phone numbers as staff write them: 0 and 7-10 more digits in groups (0800 1111 too), +44 forms, and the
+# short national service numbers. Years, ages, "s47" and "1,400" do not match.
+PHONE_PATTERN = re.compile(
+    r"(?<![\w+])(?:(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){6,9}"
+    r"|999|112|101|111|116\s?\d{3}|18001(?:\s?\d+)?)(?![\w])"
+)
+
+
+def phone_numbers(text: str) -> list[str]:
+    """The UK phone numbers written in `text`, as written."""
+    return [m.group(0) for m in PHONE_PATTERN.finditer(text)]
+
+
+def phone_key(number: str) -> str:
+    """A phone number's digits, with +44 folded to 0, for comparing ways of writing it."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("440"):
+        digits = digits[2:]
+    elif digits.startswith("44"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a knowledge directory, and where."""
+
+    where: Where
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """A knowledge directory that cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A validated knowledge base: contacts, topics, urgent rules and synonyms."""
+
+    contacts: Mapping[str, Contact]
+    topics: Mapping[str, Topic]
+    urgent_rules: tuple[UrgentRule, ...]
+    synonyms: Mapping[str, tuple[str, ...]]
+    directory: Path = field(compare=False)
+
+    def example_contacts(self) -> list[Contact]:
+        """Local contacts still set to the shipped fictional examples."""
+        return [c for c in self.contacts.values() if c.example]
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is below it, as the CLI prints it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+class _Collector:
+    """Gathers problems for one file."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = display_path(path)
+        self.problems = problems
+
+    def at(self, line: int) -> Where:
+        return Where(self.path, line)
+
+    def add(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.at(line), message))
+
+
+def _key_line(mapping: LineDict, key: str) -> int:
+    return mapping.key_lines.get(key, mapping.line)
+
+
+def _item_line(items: LineList, index: int) -> int:
+    return items.item_lines[index] if index < len(items.item_lines) else items.line
+
+
+def _read(path: Path, problems: list[Problem]) -> Any:
+    collector = _Collector(path, problems)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        collector.add(1, "not UTF-8 text")
+        return None
+    except OSError as error:
+        collector.add(1, f"cannot read the file: {error.strerror}")
+        return None
+    try:
+        return load_yaml(text)
+    except YamlProblem as problem:
+        collector.add(problem.line, problem.message)
+        return None
+
+
+class _Fields:
+    """Typed access to one YAML mapping, reporting missing, unknown and mistyped fields."""
+
+    def __init__(self, raw: LineDict, what: str, out: _Collector, required: set[str],
+                 optional: set[str]) -> None:
+        self.raw = raw
+        self.what = what
+        self.out = out
+        for key in raw:
+            if key not in required and key not in optional:
+                known = ", ".join(sorted(required | optional))
+                out.add(_key_line(raw, key), f"{what}: unknown key '{key}' (known keys: {known})")
+        for key in sorted(required - set(raw)):
+            out.add(raw.line, f"{what}: missing '{key}'")
+
+    def line(self, key: str) -> int:
+        return _key_line(self.raw, key)
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        value = self.raw.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.out.add(self.line(key), f"{self.what}: '{key}' must be non-empty text")
+            return ""
+        return value.strip()
+
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            self.out.add(self.line(key), f"{self.what}: '{key}' must be true or false")
+            return False
+        return value
+
+    def texts(self, key: str) -> list[tuple[str, int]]:
+        """A list of non-empty strings with their lines."""
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, LineList):
+            self.out.add(self.line(key), f"{self.what}: '{key}' must be a list")
+            return []
+        items: list[tuple[str, int]] = []
+        for index, item in enumerate(value):
+            line = _item_line(value, index)
+            if not isinstance(item, str) or not item.strip():
+                self.out.add(line, f"{self.what}: every item of '{key}' must be non-empty text")
+                continue
+            items.append((item.strip(), line))
+        return items
+
+
+def _entries(data: Any, key: str, out: _Collector) -> Iterator[tuple[LineDict, int]]:
+    """The mappings listed under top-level `key`, with their lines."""
+    if data is None:
+        return
+    if not isinstance(data, LineDict):
+        out.add(1, f"the file must be a mapping with a '{key}:' list")
+        return
+    items = data.get(key)
+    if not isinstance(items, LineList):
+        out.add(_key_line(data, key) if key in data else 1, f"'{key}:' must be a list")
+        return
+    for index, item in enumerate(items):
+        if not isinstance(item, LineDict):
+            out.add(_item_line(items, index), f"each entry of '{key}:' must be a mapping")
+            continue
+        yield item, _item_line(items, index)
+
+
+def _load_contacts(path: Path, problems: list[Problem]) -> dict[str, Contact]:
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict):
+        out.add(1, "contacts.yaml must be a mapping with 'local:' and 'national:' lists")
+        return {}
+    for key in data:
+        if key not in ("local", "national"):
+            out.add(_key_line(data, key), f"unknown key '{key}' (known keys: local, national)")
+    contacts: dict[str, Contact] = {}
+    for section in ("local", "national"):
+        if section not in data:
+            continue
+        for raw, _line in _entries(data, section, out):
+            contact = _contact(raw, section == "local", out)
+            if contact is None:
+                continue
+            if contact.id in contacts:
+                first = contacts[contact.id].where
+                out.add(raw.line, f"contact '{contact.id}' is defined twice (first at {first})")
+                continue
+            contacts[contact.id] = contact
+    return contacts
+
+
+def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
+    contact_id = raw.get("id")
+    what = f"contact '{contact_id}'" if isinstance(contact_id, str) else "contact"
+    fields = _Fields(raw, what, out, {"id", "name", "role", "reach", "when"},
+                     {"phones", "example"})
+    if not isinstance(contact_id, str) or not ID_PATTERN.match(contact_id):
+        if "id" in raw:
+            out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
+        return None
+    reach = fields.text("reach")
+    phones = tuple(text for text, _ in fields.texts("phones"))
+    example = fields.flag("example")
+    if example and not local:
+        out.add(fields.line("example"), f"{what}: only local contacts can be examples")
+    listed = {phone_key(p) for p in phones}
+    for number in phone_numbers(reach):
+        if phone_key(number) not in listed:
+            out.add(fields.line("reach"),
+                    f"{what}: phone number '{number}' in 'reach' is not listed in 'phones'")
+    for number, line in fields.texts("phones"):
+        if not phone_numbers(number):
+            out.add(line, f"{what}: '{number}' does not look like a UK phone number")
+    return Contact(
+        id=contact_id,
+        name=fields.text("name"),
+        role=fields.text("role"),
+        reach=reach,
+        when=fields.text("when"),
+        local=local,
+        example=example,
+        phones=phones,
+        where=out.at(raw.line),
+    )
+
+
+def _load_topics(paths: list[Path], problems: list[Problem]) -> list[tuple[Topic, LineDict, _Collector]]:
+    loaded: list[tuple[Topic, LineDict, _Collector]] = []
+    for path in paths:
+        out = _Collector(path, problems)
+        data = _read(path, problems)
+        for raw, _line in _entries(data, "topics", out):
+            topic = _topic(raw, out)
+            if topic is not None:
+                loaded.append((topic, raw, out))
+    return loaded
+
+
+def _topic(raw: LineDict, out: _Collector) -> Topic | None:
+    topic_id = raw.get("id")
+    what = f"topic '{topic_id}'" if isinstance(topic_id, str) else "topic"
+    fields = _Fields(raw, what, out,
+                     {"id", "title", "examples", "answer", "contacts", "related", "sources"}, set())
+    if not isinstance(topic_id, str) or not ID_PATTERN.match(topic_id):
+        if "id" in raw:
+            out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
+        return None
+    examples = fields.texts("examples")
+    if "examples" in raw and len(examples) < MIN_EXAMPLES:
+        out.add(fields.line("examples"),
+                f"{what}: has {len(examples)} example questions; at least {MIN_EXAMPLES} are "
+                "needed for the bot to recognise it")
+    sources = _sources(raw, what, out)
+    if "sources" in raw and not sources:
+        out.add(fields.line("sources"), f"{what}: has no sources; cite the published guidance")
+    return Topic(
+        id=topic_id,
+        title=fields.text("title"),
+        examples=tuple(text for text, _ in examples),
+        answer=fields.text("answer"),
+        contacts=tuple(text for text, _ in fields.texts("contacts")),
+        related=tuple(text for text, _ in fields.texts("related")),
+        sources=tuple(sources),
+        where=out.at(raw.line),
+    )
+
+
+def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
+    items = raw.get("sources")
+    if items is None:
+        return []
+    if not isinstance(items, LineList):
+        out.add(_key_line(raw, "sources"), f"{what}: 'sources' must be a list")
+        return []
+    sources: list[Source] = []
+    for index, item in enumerate(items):
+        line = _item_line(items, index)
+        if not isinstance(item, LineDict):
+            out.add(line, f"{what}: each source needs 'title:' and 'url:'")
+            continue
+        fields = _Fields(item, f"{what}: source", out, {"title", "url"}, set())
+        title, url = fields.text("title"), fields.text("url")
+        if url and not re.match(r"^https?://\S+$", url):
+            out.add(fields.line("url"), f"{what}: source url '{url}' must start with http:// or https://")
+            continue
+        if title and url:
+            sources.append(Source(title, url))
+    return sources
+
+
+def _load_urgent(path: Path, problems: list[Problem]) -> list[tuple[UrgentRule, LineDict, _Collector]]:
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
+    seen: dict[str, UrgentRule] = {}
+    for raw, _line in _entries(data, "rules", out):
+        rule_id = raw.get("id")
+        what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
+        fields = _Fields(raw, what, out, {"id", "description", "all_of", "say", "contacts"},
+                         {"unless", "topic"})
+        if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
+            if "id" in raw:
+                out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
+            continue
+        groups = _phrase_groups(raw, what, out)
+        rule = UrgentRule(
+            id=rule_id,
+            description=fields.text("description"),
+            all_of=groups,
+            unless=tuple(normalise_phrase(text) for text, _ in fields.texts("unless")),
+            say=fields.text("say"),
+            contacts=tuple(text for text, _ in fields.texts("contacts")),
+            topic=fields.text("topic", required=False) or None,
+            where=out.at(raw.line),
+        )
+        if rule_id in seen:
+            out.add(raw.line, f"{what}: defined twice (first at {seen[rule_id].where})")
+            continue
+        seen[rule_id] = rule
+        rules.append((rule, raw, out))
+    return rules
+
+
+def _phrase_groups(raw: LineDict, what: str, out: _Collector) -> tuple[tuple[str, ...], ...]:
+    groups_raw = raw.get("all_of")
+    if groups_raw is None:
+        return ()
+    if not isinstance(groups_raw, LineList) or not groups_raw:
+        out.add(_key_line(raw, "all_of"), f"{what}: 'all_of' must be a list of phrase lists")
+        return ()
+    groups: list[tuple[str, ...]] = []
+    for index, group in enumerate(groups_raw):
+        line = _item_line(groups_raw, index)
+        if not isinstance(group, LineList) or not group:
+            out.add(line, f"{what}: each item of 'all_of' must be a non-empty list of phrases")
+            continue
+        phrases = []
+        for phrase in group:
+            if not isinstance(phrase, str) or not normalise_phrase(phrase):
+                out.add(line, f"{what}: every phrase must be non-empty text")
+                continue
+            phrases.append(normalise_phrase(phrase))
+        groups.append(tuple(phrases))
+    return tuple(groups)
+
+
+def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, LineDict) or not isinstance(data.get("synonyms"), LineDict):
+        out.add(1, "synonyms.yaml must be a mapping with a 'synonyms:' mapping")
+        return {}
+    groups: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    table: LineDict = data["synonyms"]
+    for key, phrases in table.items():
+        line = _key_line(table, key)
+        canonical = normalise(key)
+        if not canonical:
+            out.add(line, f"synonym key '{key}' has no letters or digits")
+            continue
+        if not isinstance(phrases, LineList) or not phrases:
+            out.add(line, f"synonyms of '{key}' must be a non-empty list of phrases")
+            continue
+        cleaned: list[str] = []
+        for index, phrase in enumerate(phrases):
+            item_line = _item_line(phrases, index)
+            variant = normalise(phrase) if isinstance(phrase, str) else ""
+            if not variant:
+                out.add(item_line, f"synonyms of '{key}': every phrase must be non-empty text")
+                continue
+            if variant == canonical:
+                out.add(item_line, f"synonyms of '{key}': '{phrase}' is the key itself")
+                continue
+            for term in (canonical, variant):
+                if term in owner and owner[term] != key:
+                    out.add(item_line, f"synonyms of '{key}': '{term}' is also in the group "
+                            f"'{owner[term]}'; a phrase belongs to one group")
+            owner.setdefault(canonical, key)
+            owner.setdefault(variant, key)
+            cleaned.append(phrase.strip())  # type: ignore[union-attr]  # checked by normalise
+        groups[key] = tuple(cleaned)
+    return groups
+
+
+def load(directory: str | os.PathLike[str]) -> KnowledgeBase:
+    """Load and validate a knowledge directory; raise `KnowledgeError` listing every problem."""
+    base, problems = _load(Path(directory))
+    if problems or base is None:
+        raise KnowledgeError(problems)
+    return base
+
+
+def check(directory: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in a knowledge directory, in file order; empty when it is clean."""
+    return _load(Path(directory))[1]
+
+
+def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        problems.append(Problem(Where(display_path(directory), 0), "no such knowledge directory"))
+        return None, problems
+    required = {name: directory / name for name in ("contacts.yaml", "urgent.yaml")}
+    for name, path in required.items():
+        if not path.is_file():
+            problems.append(Problem(Where(display_path(path), 0), f"missing {name}"))
+    topic_paths = sorted((directory / "topics").glob("*.yaml"))
+    if not topic_paths:
+        problems.append(Problem(Where(display_path(directory / "topics"), 0),
+                                "no topic files (topics/*.yaml)"))
+    if problems:
+        return None, problems
+
+    contacts = _load_contacts(required["contacts.yaml"], problems)
+    synonyms_path = directory / "synonyms.yaml"
+    synonyms = _load_synonyms(synonyms_path, problems) if synonyms_path.is_file() else {}
+    loaded_topics = _load_topics(topic_paths, problems)
+    loaded_rules = _load_urgent(required["urgent.yaml"], problems)
+
+    topics: dict[str, Topic] = {}
+    example_owner: dict[str, Topic] = {}
+    known_numbers = {phone_key(p) for c in contacts.values() for p in c.phones}
+    for topic, raw, out in loaded_topics:
+        if topic.id in topics:
+            out.add(raw.line, f"topic '{topic.id}' is defined twice (first at {topics[topic.id].where})")
+            continue
+        topics[topic.id] = topic
+        examples = raw.get("examples")
+        for index, example in enumerate(topic.examples):
+            key = normalise(example)
+            line = _item_line(examples, index) if isinstance(examples, LineList) else raw.line
+            other = example_owner.get(key)
+            if other is not None:
+                where = "twice" if other.id == topic.id else f"also by topic '{other.id}'"
+                out.add(line, f"topic '{topic.id}': example '{example}' is used {where} "
+                        f"(at {other.where})")
+            else:
+                example_owner[key] = topic
+        _check_numbers(topic.answer, f"topic '{topic.id}'", raw, "answer", out, known_numbers)
+
+    for topic, raw, out in loaded_topics:
+        if topics.get(topic.id) is not topic:
+            continue
+        _check_refs(raw, f"topic '{topic.id}'", "contacts", topic.contacts, contacts, out,
+                    "is not defined in contacts.yaml")
+        _check_refs(raw, f"topic '{topic.id}'", "related", topic.related, topics, out,
+                    "is not a topic")
+        if topic.id in topic.related:
+            out.add(_key_line(raw, "related"), f"topic '{topic.id}' lists itself as related")
+
+    for rule, raw, out in loaded_rules:
+        what = f"urgent rule '{rule.id}'"
+        _check_refs(raw, what, "contacts", rule.contacts, contacts, out,
+                    "is not defined in contacts.yaml")
+        if "police-999" in contacts and rule.contacts and rule.contacts[0] != "police-999":
+            out.add(_key_line(raw, "contacts"), f"{what}: the first contact must be police-999")
+        if rule.topic is not None and rule.topic not in topics:
+            out.add(_key_line(raw, "topic"), f"{what}: topic '{rule.topic}' is not a topic")
+        _check_numbers(rule.say, what, raw, "say", out, known_numbers)
+
+    for required_id in ("police-999", "dsl"):
+        if contacts and required_id not in contacts:
+            problems.append(Problem(Where(display_path(required["contacts.yaml"]), 1),
+                                    f"contact '{required_id}' is required: every reply names it"))
+
+    if problems:
+        return None, problems
+    return KnowledgeBase(
+        contacts=contacts,
+        topics=topics,
+        urgent_rules=tuple(rule for rule, _, _ in loaded_rules),
+        synonyms=synonyms,
+        directory=directory,
+    ), []
+
+
+def _check_refs(raw: LineDict, what: str, key: str, ids: tuple[str, ...],
+                known: Mapping[str, object], out: _Collector, missing: str) -> None:
+    items = raw.get(key)
+    for index, ref in enumerate(ids):
+        if ref not in known:
+            line = _item_line(items, index) if isinstance(items, LineList) else _key_line(raw, key)
+            noun = "contact" if key == "contacts" else "related topic"
+            out.add(line, f"{what}: {noun} '{ref}' {missing}")
+
+
+def _check_numbers(text: str, what: str, raw: LineDict, key: str, out: _Collector,
+                   known: set[str]) -> None:
+    start = raw.text_lines.get(key, _key_line(raw, key))
+    for match in PHONE_PATTERN.finditer(text):
+        if phone_key(match.group(0)) not in known:
+            line = start + text.count("\n", 0, match.start())
+            out.add(line, f"{what}: phone number '{match.group(0)}' is not in contacts.yaml; "
+                    "add it to a contact's 'phones' first")
+
+
+def example_contact_problems(base: KnowledgeBase) -> list[Problem]:
+    """One problem per local contact still set to a fictional example (for production mode)."""
+    return [
+        Problem(
+            contact.where or Where(display_path(base.directory / "contacts.yaml"), 0),
+            f"contact '{contact.id}' is still the shipped example ({contact.reach}); set your "
+            "real contact and remove 'example: true'",
+        )
+        for contact in base.example_contacts()
+    ]
