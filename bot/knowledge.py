@@ -259,16 +259,21 @@ def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     )
 
 
-def _load_topics(paths: list[Path], problems: list[Problem]) -> list[tuple[Topic, LineDict, _Collector]]:
+def _load_topics(
+    paths: list[Path], problems: list[Problem]
+) -> tuple[list[tuple[Topic, LineDict, _Collector]], bool]:
+    """The topics of every file, and whether every file could be read."""
     loaded: list[tuple[Topic, LineDict, _Collector]] = []
+    complete = True
     for path in paths:
         out = _Collector(path, problems)
         data = _read(path, problems)
+        complete = complete and data is not None
         for raw, _line in _entries(data, "topics", out):
             topic = _topic(raw, out)
             if topic is not None:
                 loaded.append((topic, raw, out))
-    return loaded
+    return loaded, complete
 
 
 def _topic(raw: LineDict, out: _Collector) -> Topic | None:
@@ -452,7 +457,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     contacts = _load_contacts(required["contacts.yaml"], problems)
     synonyms_path = directory / "synonyms.yaml"
     synonyms = _load_synonyms(synonyms_path, problems) if synonyms_path.is_file() else {}
-    loaded_topics = _load_topics(topic_paths, problems)
+    loaded_topics, topics_complete = _load_topics(topic_paths, problems)
     loaded_rules = _load_urgent(required["urgent.yaml"], problems)
 
     topics: dict[str, Topic] = {}
@@ -481,8 +486,9 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             continue
         _check_refs(raw, f"topic '{topic.id}'", "contacts", topic.contacts, contacts, out,
                     "is not defined in contacts.yaml")
-        _check_refs(raw, f"topic '{topic.id}'", "related", topic.related, topics, out,
-                    "is not a topic")
+        if topics_complete:  # else a topic may only look missing because its file is broken
+            _check_refs(raw, f"topic '{topic.id}'", "related", topic.related, topics, out,
+                        "is not a topic")
         if topic.id in topic.related:
             out.add(_key_line(raw, "related"), f"topic '{topic.id}' lists itself as related")
 
@@ -492,7 +498,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                     "is not defined in contacts.yaml")
         if "police-999" in contacts and rule.contacts and rule.contacts[0] != "police-999":
             out.add(_key_line(raw, "contacts"), f"{what}: the first contact must be police-999")
-        if rule.topic is not None and rule.topic not in topics:
+        if topics_complete and rule.topic is not None and rule.topic not in topics:
             out.add(_key_line(raw, "topic"), f"{what}: topic '{rule.topic}' is not a topic")
         _check_numbers(rule.say, what, raw, "say", out, known_numbers)
 

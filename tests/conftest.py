@@ -1,0 +1,129 @@
+"""Shared fixtures: the shipped knowledge base, and small knowledge directories to break."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot import Bot
+from bot.knowledge import KnowledgeBase, load
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "knowledge"
+
+CONTACTS = """\
+local:
+  - id: dsl
+    name: Designated safeguarding lead (DSL)
+    role: The safeguarding lead.
+    reach: "Example DSL: 01632 960001"
+    phones: ["01632 960001"]
+    when: Every concern.
+    example: true
+national:
+  - id: police-999
+    name: Police emergency (999)
+    role: The police, in an emergency.
+    reach: "999"
+    phones: ["999"]
+    when: A child in immediate danger.
+  - id: nspcc-helpline
+    name: NSPCC Helpline
+    role: Advice for adults.
+    reach: "0808 800 5000"
+    phones: ["0808 800 5000"]
+    when: Advice.
+"""
+
+URGENT = """\
+rules:
+  - id: danger-now
+    description: A child in danger now.
+    all_of:
+      - [in danger, being hurt]
+      - [now, right now]
+    say: Stay with the child.
+    contacts: [police-999, dsl]
+    topic: signs
+"""
+
+TOPICS = """\
+topics:
+  - id: signs
+    title: Signs of exploitation
+    examples:
+      - what are the signs of exploitation
+      - signs a child is being exploited
+      - how do i spot exploitation
+      - indicators of child exploitation
+      - warning signs of cse
+    answer: |
+      Look for changes in behaviour.
+
+      - Tell your DSL.
+    contacts: [dsl]
+    related: [referral]
+    sources:
+      - title: A guide
+        url: https://example.org/guide
+  - id: referral
+    title: Making a referral
+    examples:
+      - how do i make a referral to social care
+      - how to refer a child to mash
+      - referral to childrens services
+      - who do i refer to
+      - making a referral
+    answer: Tell your DSL, who refers to children's social care.
+    contacts: [dsl, nspcc-helpline]
+    related: []
+    sources:
+      - title: Working together
+        url: https://example.org/wt
+"""
+
+
+class KnowledgeDir:
+    """A small, valid knowledge directory in a temporary folder, for tests to edit and break."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "topics").mkdir(parents=True)
+        self.write("contacts.yaml", CONTACTS)
+        self.write("urgent.yaml", URGENT)
+        self.write("topics/main.yaml", TOPICS)
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def replace(self, name: str, old: str, new: str) -> None:
+        path = self.root / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def line_of(self, name: str, fragment: str) -> int:
+        """The 1-based line of the first line containing `fragment`."""
+        for number, line in enumerate((self.root / name).read_text().splitlines(), start=1):
+            if fragment in line:
+                return number
+        raise AssertionError(f"{fragment!r} not in {name}")
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> KnowledgeDir:
+    return KnowledgeDir(tmp_path / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def shipped_knowledge() -> KnowledgeBase:
+    return load(SHIPPED)
+
+
+@pytest.fixture(scope="session")
+def shipped_bot(shipped_knowledge: KnowledgeBase) -> Bot:
+    return Bot(shipped_knowledge)

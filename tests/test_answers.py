@@ -1,0 +1,122 @@
+"""`Bot.answer`: what every channel's reply is made of."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import Bot, Outcome, Question
+from bot.compose import CALL_999, PRIVACY_REMINDER, plain_text
+from bot.knowledge import load
+from tests.conftest import KnowledgeDir
+
+
+def ask(bot: Bot, text: str) -> object:
+    return bot.answer(Question(text))
+
+
+def test_urgent_message_puts_999_first_in_the_text(shipped_bot: Bot) -> None:
+    """The 999 instruction is the first line of the rendered reply to an urgent message."""
+    reply = shipped_bot.answer(Question("a 14 year old is in a car with men right now"))
+    assert reply.urgent
+    assert reply.urgent_lead[0] == CALL_999
+    assert plain_text(reply).splitlines()[0] == f"! {CALL_999}"
+
+
+def test_urgent_reply_lists_police_then_dsl_first(shipped_bot: Bot) -> None:
+    """When urgent, the contacts start with the police on 999 and then the DSL."""
+    reply = shipped_bot.answer(Question("she's just told me her uncle is hurting her"))
+    assert [c.id for c in reply.contacts[:2]] == ["police-999", "dsl"]
+
+
+def test_urgent_message_still_answers_the_topic_it_matches(shipped_bot: Bot) -> None:
+    """Urgency adds the 999 lead; it does not replace the guidance the question asked for."""
+    reply = shipped_bot.answer(Question("she's just told me her uncle is hurting her"))
+    assert reply.topic is not None
+    assert reply.topic.id == "disclosure-response"
+
+
+def test_urgent_rules_are_not_gated_by_the_matcher(knowledge_dir: KnowledgeDir) -> None:
+    """An urgent message that matches no topic at all still gets the 999 lead."""
+    bot = Bot(load(knowledge_dir.root))
+    reply = bot.answer(Question("zzz qqq being hurt right now xxyz"))
+    assert reply.urgent
+    assert reply.urgent_lead[0] == CALL_999
+
+
+def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
+    """An unrelated question is not answered with a guess: it says so and signposts."""
+    reply = shipped_bot.answer(Question("the printer on the second floor is jammed again"))
+    assert reply.outcome is Outcome.NOT_SURE
+    assert reply.topic is None
+    assert "not sure" in reply.notice
+    assert {"dsl", "police-999"} <= {c.id for c in reply.contacts}
+
+
+def test_ambiguous_reply_offers_choices_and_picks_none(knowledge_dir: KnowledgeDir) -> None:
+    """When two topics match about equally, both are offered and neither is answered."""
+    knowledge_dir.replace("topics/main.yaml", "      - making a referral\n",
+                          "      - exploitation signs referral\n")
+    knowledge_dir.replace("topics/main.yaml", "      - warning signs of cse\n",
+                          "      - exploitation signs referal\n")
+    bot = Bot(load(knowledge_dir.root))
+    reply = bot.answer(Question("exploitation signs referrals"))
+    assert reply.outcome is Outcome.AMBIGUOUS
+    assert reply.topic is None
+    assert {t.id for t in reply.choices} == {"signs", "referral"}
+
+
+def test_chosen_topic_is_answered_as_if_asked(shipped_bot: Bot) -> None:
+    """A topic picked from the offered choices is answered directly."""
+    reply = shipped_bot.answer(Question("", chosen_topic="allegations-lado"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == "allegations-lado"
+
+
+def test_every_reply_names_the_dsl_and_999(shipped_bot: Bot) -> None:
+    """Whatever the topic lists, the DSL and the 999 rule are among the contacts."""
+    for topic_id in shipped_bot.knowledge.topics:
+        reply = shipped_bot.answer(Question("", chosen_topic=topic_id))
+        assert {"dsl", "police-999"} <= {c.id for c in reply.contacts}, topic_id
+
+
+def test_every_reply_reminds_staff_not_to_type_identifying_details(shipped_bot: Bot) -> None:
+    """The privacy reminder ends every reply."""
+    reply = shipped_bot.answer(Question("what is cse"))
+    assert reply.privacy_reminder == PRIVACY_REMINDER
+    assert plain_text(reply).endswith(PRIVACY_REMINDER)
+
+
+def test_example_contacts_are_labelled_in_text(shipped_bot: Bot) -> None:
+    """A fictional example number is never shown as if it were real."""
+    text = plain_text(shipped_bot.answer(Question("what is cse")))
+    dsl_line = next(line for line in text.splitlines() if "01632 960001" in line)
+    assert "example, not a real number" in dsl_line
+
+
+def test_related_topics_are_offered(shipped_bot: Bot) -> None:
+    """An answer offers the topic's related topics as follow-ups."""
+    reply = shipped_bot.answer(Question("", chosen_topic="cse-definition"))
+    assert [t.id for t in reply.related] == list(reply.topic.related if reply.topic else [])
+    assert reply.related
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\n\t", "\x00\x01\x02", "🙂🙂🙂", "<script>alert(1)</script>",
+     "Что такое эксплуатация детей?", "a" * 10_000, "help " * 2_000, "\u202e\u200b"],
+    ids=["empty", "spaces", "whitespace", "control", "emoji", "markup", "cyrillic",
+         "10000-chars", "10000-words", "bidi"],
+)
+def test_bad_input_gets_a_short_clear_reply(shipped_bot: Bot, text: str) -> None:
+    """Empty, huge, emoji, markup, other scripts, control characters: a reply, never an error."""
+    reply = shipped_bot.answer(Question(text))
+    assert reply.outcome in (Outcome.NOT_SURE, Outcome.AMBIGUOUS, Outcome.ANSWERED)
+    assert reply.contacts
+    assert plain_text(reply)
+
+
+def test_empty_message_asks_for_a_question(shipped_bot: Bot) -> None:
+    """A blank message is asked to type a question, with the contacts still shown."""
+    reply = shipped_bot.answer(Question("   "))
+    assert reply.outcome is Outcome.NOT_SURE
+    assert "Please type a question" in reply.notice

@@ -1,0 +1,200 @@
+"""`check` reports every problem in a knowledge directory as `path:line: what is wrong`."""
+
+from __future__ import annotations
+
+from bot.knowledge import KnowledgeError, check, load
+from tests.conftest import KnowledgeDir
+
+
+def messages(knowledge_dir: KnowledgeDir) -> list[str]:
+    return [str(problem) for problem in check(knowledge_dir.root)]
+
+
+def topics_path(knowledge_dir: KnowledgeDir) -> str:
+    return str(knowledge_dir.root / "topics" / "main.yaml")
+
+
+def test_a_valid_directory_has_no_problems(knowledge_dir: KnowledgeDir) -> None:
+    """The small fixture knowledge base is clean, so every other test breaks one thing."""
+    assert messages(knowledge_dir) == []
+
+
+def test_yaml_syntax_error_names_file_and_line(knowledge_dir: KnowledgeDir) -> None:
+    """A YAML syntax error is reported at the line where the parser stopped."""
+    knowledge_dir.replace("topics/main.yaml", "    contacts: [dsl]\n", "    contacts: [dsl\n")
+    (problem,) = messages(knowledge_dir)
+    assert problem.startswith(f"{topics_path(knowledge_dir)}:")
+    assert "YAML syntax error" in problem
+
+
+def test_unknown_key_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """A misspelt key is named, with the keys that are allowed."""
+    knowledge_dir.replace("topics/main.yaml", "    answer: |", "    anwser: |")
+    line = knowledge_dir.line_of("topics/main.yaml", "anwser")
+    found = messages(knowledge_dir)
+    assert f"{topics_path(knowledge_dir)}:{line}: topic 'signs': unknown key 'anwser'" in "\n".join(
+        found
+    )
+    assert any("topic 'signs': missing 'answer'" in m for m in found)
+
+
+def test_missing_field_is_reported_at_the_topic(knowledge_dir: KnowledgeDir) -> None:
+    """A topic without a title is reported at the line where the topic starts."""
+    knowledge_dir.replace("topics/main.yaml", "    title: Signs of exploitation\n", "")
+    line = knowledge_dir.line_of("topics/main.yaml", "- id: signs")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': missing 'title'"
+    ]
+
+
+def test_duplicate_topic_id_is_reported_with_the_first_place(knowledge_dir: KnowledgeDir) -> None:
+    """Two topics with one id: the second is reported, naming where the first is."""
+    knowledge_dir.replace("topics/main.yaml", "- id: referral", "- id: signs")
+    second = knowledge_dir.line_of("topics/main.yaml", "title: Making a referral") - 1
+    found = messages(knowledge_dir)
+    assert any(
+        m.startswith(f"{topics_path(knowledge_dir)}:{second}: topic 'signs' is defined twice")
+        for m in found
+    )
+
+
+def test_example_used_by_two_topics_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """An example question may belong to one topic only (after lower-casing and punctuation)."""
+    knowledge_dir.replace("topics/main.yaml", "      - making a referral\n",
+                          "      - What are the signs of exploitation?\n")
+    line = knowledge_dir.line_of("topics/main.yaml", "What are the signs of exploitation?")
+    (problem,) = messages(knowledge_dir)
+    assert problem.startswith(f"{topics_path(knowledge_dir)}:{line}: topic 'referral': example")
+    assert "also by topic 'signs'" in problem
+
+
+def test_undefined_contact_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """A topic naming a contact that contacts.yaml does not define is an error."""
+    knowledge_dir.replace("topics/main.yaml", "    contacts: [dsl]\n", "    contacts:\n      - lado-north\n")
+    line = knowledge_dir.line_of("topics/main.yaml", "lado-north")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': contact 'lado-north' is not "
+        "defined in contacts.yaml"
+    ]
+
+
+def test_related_topic_that_does_not_exist_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """Related topics must be topics."""
+    knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [refferal]")
+    line = knowledge_dir.line_of("topics/main.yaml", "refferal")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': related topic 'refferal' is not a topic"
+    ]
+
+
+def test_topic_without_sources_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """Every topic cites at least one published source."""
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "    sources:\n      - title: Working together\n        url: https://example.org/wt\n",
+        "    sources: []\n",
+    )
+    line = knowledge_dir.line_of("topics/main.yaml", "sources: []")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'referral': has no sources; cite the "
+        "published guidance"
+    ]
+
+
+def test_source_url_must_be_a_web_address(knowledge_dir: KnowledgeDir) -> None:
+    """A source's url must start with http:// or https://."""
+    knowledge_dir.replace("topics/main.yaml", "url: https://example.org/wt", "url: example.org/wt")
+    line = knowledge_dir.line_of("topics/main.yaml", "url: example.org/wt")
+    assert messages(knowledge_dir)[0].startswith(f"{topics_path(knowledge_dir)}:{line}: ")
+    assert "must start with http:// or https://" in messages(knowledge_dir)[0]
+
+
+def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """An answer may only give numbers an admin put in contacts.yaml."""
+    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
+                          "      - Tell your DSL.\n      - Or ring 0161 496 0000.\n")
+    line = knowledge_dir.line_of("topics/main.yaml", "0161 496 0000")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': phone number '0161 496 0000' is "
+        "not in contacts.yaml; add it to a contact's 'phones' first"
+    ]
+
+
+def test_listed_national_numbers_may_appear_in_answers(knowledge_dir: KnowledgeDir) -> None:
+    """A number listed in a contact's phones, in any spacing, is allowed in an answer."""
+    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
+                          "      - Tell your DSL, or call 08088005000 or 999.\n")
+    assert messages(knowledge_dir) == []
+
+
+def test_years_and_section_numbers_are_not_phone_numbers(knowledge_dir: KnowledgeDir) -> None:
+    """Years, counts and section numbers in an answer are not mistaken for phone numbers."""
+    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
+                          "      - Since 2017, 1,400 children; s47 within 72 hours; Year 9.\n")
+    assert messages(knowledge_dir) == []
+
+
+def test_duplicate_yaml_key_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """YAML would silently keep the last of two equal keys; check reports it instead."""
+    knowledge_dir.replace("topics/main.yaml", "    title: Making a referral\n",
+                          "    title: Making a referral\n    title: Referrals\n")
+    line = knowledge_dir.line_of("topics/main.yaml", "title: Referrals")
+    assert messages(knowledge_dir) == [f"{topics_path(knowledge_dir)}:{line}: duplicate key 'title'"]
+
+
+def test_urgent_rule_must_put_999_first(knowledge_dir: KnowledgeDir) -> None:
+    """An urgent rule's first contact is the police on 999."""
+    knowledge_dir.replace("urgent.yaml", "contacts: [police-999, dsl]", "contacts: [dsl, police-999]")
+    line = knowledge_dir.line_of("urgent.yaml", "contacts:")
+    assert messages(knowledge_dir) == [
+        f"{knowledge_dir.root / 'urgent.yaml'}:{line}: urgent rule 'danger-now': the first "
+        "contact must be police-999"
+    ]
+
+
+def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeDir) -> None:
+    """Every number in a contact's `reach` is listed in its `phones`, so answers can be checked."""
+    knowledge_dir.replace("contacts.yaml", 'reach: "0808 800 5000"', 'reach: "0808 800 5000 or 0808 800 5001"')
+    line = knowledge_dir.line_of("contacts.yaml", "0808 800 5001")
+    assert messages(knowledge_dir) == [
+        f"{knowledge_dir.root / 'contacts.yaml'}:{line}: contact 'nspcc-helpline': phone number "
+        "'0808 800 5001' in 'reach' is not listed in 'phones'"
+    ]
+
+
+def test_missing_required_file_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """A knowledge directory without urgent.yaml cannot be used."""
+    (knowledge_dir.root / "urgent.yaml").unlink()
+    assert messages(knowledge_dir) == [f"{knowledge_dir.root / 'urgent.yaml'}:0: missing urgent.yaml"]
+
+
+def test_synonym_phrase_in_two_groups_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """A synonym phrase belongs to one group, or expansion would be ambiguous."""
+    knowledge_dir.write("synonyms.yaml", """\
+        synonyms:
+          lado: [local authority designated officer]
+          dsl: [designated safeguarding lead, local authority designated officer]
+        """)
+    line = knowledge_dir.line_of("synonyms.yaml", "dsl:")
+    (problem,) = messages(knowledge_dir)
+    assert problem.startswith(f"{knowledge_dir.root / 'synonyms.yaml'}:{line}: synonyms of 'dsl'")
+
+
+def test_every_problem_is_reported_at_once(knowledge_dir: KnowledgeDir) -> None:
+    """Problems in several files are all listed, not just the first."""
+    knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [nope]")
+    knowledge_dir.replace("urgent.yaml", "topic: signs", "topic: nothing")
+    found = messages(knowledge_dir)
+    assert len(found) == 2
+    assert any("urgent.yaml" in m and "topic 'nothing' is not a topic" in m for m in found)
+
+
+def test_load_raises_with_every_problem(knowledge_dir: KnowledgeDir) -> None:
+    """`load` refuses a broken directory and carries the same problems `check` lists."""
+    knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [nope]")
+    try:
+        load(knowledge_dir.root)
+    except KnowledgeError as error:
+        assert [str(p) for p in error.problems] == messages(knowledge_dir)
+    else:
+        raise AssertionError("load accepted a broken knowledge base")

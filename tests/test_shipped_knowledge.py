@@ -1,0 +1,69 @@
+"""The knowledge base that ships is complete, cited, valid, and recognises its own examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import Bot, Outcome, Question
+from bot.knowledge import KnowledgeBase, check, load
+from tests.conftest import SHIPPED
+
+# The topic ids of ../shared/domain/safeguarding-reference.md, section C: other tools key on them.
+REFERENCE_TOPICS = (
+    "cse-definition", "cse-signs", "grooming", "online-grooming", "sharing-nudes", "sextortion",
+    "cce-county-lines", "trafficking-nrm", "modern-slavery", "missing-children",
+    "disclosure-response", "what-to-say", "confidentiality", "recording-concerns",
+    "making-a-referral", "thresholds-early-help", "immediate-danger-999", "out-of-hours",
+    "dsl-role", "allegations-lado", "whistleblowing", "information-sharing", "consent-gdpr",
+    "informing-parents", "strategy-s47", "child-in-need-s17", "cp-conferences", "cse-risk-tools",
+    "contextual-safeguarding", "child-on-child-abuse", "harmful-sexual-behaviour",
+    "fgm-reporting", "prevent", "disabled-children", "looked-after-care-leavers",
+    "age-consent-16-17", "victim-blaming-language", "professional-curiosity",
+    "professional-challenge", "supervision-wellbeing", "training", "rotherham-lessons",
+    "ofsted-inspections", "chat-data-protection", "national-helplines", "new-laws-2026",
+)
+SHIPPED_EXAMPLES = [
+    pytest.param(topic.id, example, id=f"{topic.id}:{index}")
+    for topic in load(SHIPPED).topics.values()
+    for index, example in enumerate(topic.examples)
+]
+
+
+def test_shipped_knowledge_has_no_problems() -> None:
+    """`safeguarding-bot check knowledge` is clean."""
+    assert [str(p) for p in check(SHIPPED)] == []
+
+
+def test_every_reference_topic_ships(shipped_knowledge: KnowledgeBase) -> None:
+    """The topic ids are exactly the reference's."""
+    assert sorted(shipped_knowledge.topics) == sorted(REFERENCE_TOPICS)
+
+
+def test_every_topic_has_at_least_15_examples(shipped_knowledge: KnowledgeBase) -> None:
+    """Each topic is described by enough real phrasings to be found."""
+    short = {t.id: len(t.examples) for t in shipped_knowledge.topics.values() if len(t.examples) < 15}
+    assert short == {}
+
+
+def test_every_topic_cites_a_source(shipped_knowledge: KnowledgeBase) -> None:
+    """Every topic names the published guidance it is written from."""
+    assert all(t.sources for t in shipped_knowledge.topics.values())
+
+
+def test_local_contacts_ship_as_labelled_examples(shipped_knowledge: KnowledgeBase) -> None:
+    """Shipped local numbers are fictional examples from Ofcom's drama ranges, marked so."""
+    for contact in shipped_knowledge.example_contacts():
+        assert contact.local
+        for phone in contact.phones:
+            digits = phone.replace(" ", "")
+            assert digits.startswith(("01632960", "07700900")), (contact.id, phone)
+
+
+@pytest.mark.parametrize(("topic_id", "example"), SHIPPED_EXAMPLES)
+def test_every_shipped_example_matches_its_own_topic(
+    shipped_bot: Bot, topic_id: str, example: str
+) -> None:
+    """Asking a topic's own example question answers with that topic."""
+    reply = shipped_bot.answer(Question(example))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == topic_id

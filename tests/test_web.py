@@ -1,0 +1,174 @@
+"""The web application over real HTTP on 127.0.0.1: health, web chat page, JSON API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.app import create_app
+from adapters.logs import JsonFormatter
+from adapters.settings import Settings
+from bot import Bot
+from bot.compose import CALL_999
+
+T = TypeVar("T")
+
+
+def with_client(bot: Bot, use: Callable[[TestClient[Any, Any]], Awaitable[T]]) -> T:
+    """Start the real app on a loopback port, run `use` against it, stop it."""
+
+    async def run() -> T:
+        async with TestClient(TestServer(create_app(Settings(), bot), host="127.0.0.1")) as client:
+            return await asyncio.wait_for(use(client), timeout=30)
+
+    return asyncio.run(run())
+
+
+def test_healthz_says_ok(shipped_bot: Bot) -> None:
+    """`GET /healthz` answers 200 while the process is alive."""
+
+    async def use(client: TestClient[Any, Any]) -> tuple[int, Any]:
+        response = await client.get("/healthz")
+        return response.status, await response.json()
+
+    assert with_client(shipped_bot, use) == (200, {"status": "ok"})
+
+
+def test_chat_page_has_a_labelled_question_box(shipped_bot: Bot) -> None:
+    """`GET /` is the web chat: a labelled text box and an Ask button, and the 999 banner."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.get("/")
+        assert response.status == 200
+        return await response.text()
+
+    page = with_client(shipped_bot, use)
+    assert '<label for="question">' in page
+    assert '<button type="submit">Ask</button>' in page
+    assert "call 999 now" in page
+
+
+def test_asking_on_the_page_shows_answer_and_contacts(shipped_bot: Bot) -> None:
+    """Posting a question returns the page with the answer, contacts and example labels."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/ask", data={"question": "who is the lado"})
+        assert response.status == 200
+        return await response.text()
+
+    page = with_client(shipped_bot, use)
+    assert "Who to contact" in page
+    assert "Local authority designated officer (LADO)" in page
+    assert "example, not a real number" in page
+
+
+def test_urgent_question_on_the_page_shows_999_before_the_answer(shipped_bot: Bot) -> None:
+    """On the web page, the urgent lead comes before anything else in the answer."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post(
+            "/ask", data={"question": "she's just told me her uncle is hurting her"}
+        )
+        return await response.text()
+
+    page = with_client(shipped_bot, use)
+    answer = page[page.index('<section class="answer"'):]
+    assert answer.index(CALL_999) < answer.index("<h2>")
+
+
+def test_question_text_is_escaped_in_the_page(shipped_bot: Bot) -> None:
+    """Markup typed into the chat is never rendered as markup."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/ask", data={"question": "<script>alert(1)</script>"})
+        return await response.text()
+
+    assert "<script>" not in with_client(shipped_bot, use)
+
+
+def test_offered_topic_button_answers_that_topic(shipped_bot: Bot) -> None:
+    """A topic button posts its id and gets that topic's answer."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/ask", data={"topic": "whistleblowing"})
+        return await response.text()
+
+    assert "NSPCC Whistleblowing Advice Line" in with_client(shipped_bot, use)
+
+
+def test_too_long_question_is_refused_clearly(shipped_bot: Bot) -> None:
+    """A question over 10,000 characters gets a 413 page that says why."""
+
+    async def use(client: TestClient[Any, Any]) -> tuple[int, str]:
+        response = await client.post("/ask", data={"question": "a" * 10_001})
+        return response.status, await response.text()
+
+    status, page = with_client(shipped_bot, use)
+    assert status == 413
+    assert "10,001 characters" in page
+
+
+def test_pages_carry_security_headers(shipped_bot: Bot) -> None:
+    """Every page forbids framing and inline scripts, and is not cached."""
+
+    async def use(client: TestClient[Any, Any]) -> dict[str, str]:
+        response = await client.get("/")
+        return dict(response.headers)
+
+    headers = with_client(shipped_bot, use)
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
+    """`POST /api/ask` returns the same JSON as `ask --json`."""
+
+    async def use(client: TestClient[Any, Any]) -> Any:
+        response = await client.post("/api/ask", json={"question": "who is the lado"})
+        assert response.status == 200
+        return await response.json()
+
+    reply = with_client(shipped_bot, use)
+    assert set(reply) == {"outcome", "urgent", "topic", "choices", "score", "contacts", "text"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"{not json", 400), (b"[1, 2]", 400), (b'{"question": 5}', 400)],
+    ids=["malformed", "not-an-object", "wrong-type"],
+)
+def test_api_ask_rejects_bad_bodies_with_400(shipped_bot: Bot, body: bytes, status: int) -> None:
+    """A body that is not a JSON object with a string question is a 400, not a 500."""
+
+    async def use(client: TestClient[Any, Any]) -> int:
+        response = await client.post(
+            "/api/ask", data=body, headers={"Content-Type": "application/json"}
+        )
+        return response.status
+
+    assert with_client(shipped_bot, use) == status
+
+
+def test_question_text_never_reaches_the_logs(shipped_bot: Bot,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """The log of an answer holds ids, outcome and timing, never what was typed."""
+    secret = "my pupil Jayden Smith told me about his uncle"
+
+    async def use(client: TestClient[Any, Any]) -> None:
+        await client.post("/ask", data={"question": secret})
+        await client.post("/api/ask", json={"question": secret})
+
+    with caplog.at_level(logging.DEBUG):
+        with_client(shipped_bot, use)
+    formatter = JsonFormatter()
+    lines = [formatter.format(record) for record in caplog.records]
+    answered = [json.loads(line) for line in lines if '"answered"' in line]
+    assert len(answered) == 2
+    for word in ("Jayden", "Smith", "uncle", "pupil"):
+        assert all(word not in line for line in lines)
