@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters import logs, web as webchat
+from adapters import logs
+from adapters import web as webchat
 from adapters.console import reply_json
 from adapters.settings import Settings
 from bot import Bot, Question, Reply
@@ -73,11 +74,14 @@ async def chat_ask(request: web.Request) -> web.Response:
     text = form.get("question", "")
     topic = form.get("topic", "")
     if not isinstance(text, str) or not isinstance(topic, str):
-        return web.Response(status=400, text=webchat.page(error="Send text only."),
-                            content_type="text/html")
+        return web.Response(
+            status=400, text=webchat.page(error="Send text only."), content_type="text/html"
+        )
     if len(text) > webchat.MAX_QUESTION_CHARS:
-        error = (f"Your message is {len(text):,} characters long; please ask in fewer than "
-                 f"{webchat.MAX_QUESTION_CHARS:,}.")
+        error = (
+            f"Your message is {len(text):,} characters long; please ask in fewer than "
+            f"{webchat.MAX_QUESTION_CHARS:,}."
+        )
         return web.Response(status=413, text=webchat.page(error=error), content_type="text/html")
     question = Question(text=text, channel="web", chosen_topic=topic.strip() or None)
     reply = answer(request, question)

@@ -34,8 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web application (web chat, Slack, Teams)")
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8080)")
-    serve.add_argument("--chat", action="store_true",
-                       help="also run the terminal chat in this terminal")
+    serve.add_argument(
+        "--chat", action="store_true", help="also run the terminal chat in this terminal"
+    )
 
     commands.add_parser("chat", help="chat in this terminal")
 
@@ -44,8 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the structured reply as JSON")
 
     check_cmd = commands.add_parser("check", help="validate a knowledge directory")
-    check_cmd.add_argument("directory", nargs="?", type=Path,
-                           help="the knowledge directory (default: KNOWLEDGE_DIR or the shipped one)")
+    check_cmd.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        help="the knowledge directory (default: KNOWLEDGE_DIR or the shipped one)",
+    )
     return parser
 
 
@@ -62,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         bot = _build(settings)
     except KnowledgeError as error:
-        print(f"safeguarding-bot: the knowledge base has {len(error.problems)} problem(s); "
-              "fix them and start again:", file=sys.stderr)
+        print(
+            f"safeguarding-bot: the knowledge base has {len(error.problems)} problem(s); "
+            "fix them and start again:",
+            file=sys.stderr,
+        )
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEMS
@@ -81,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(settings: Settings) -> Bot:
-    from adapters.app import build_bot  # noqa: PLC0415 - keeps aiohttp out of `ask` and `check`
+    from adapters.app import build_bot
 
     return build_bot(settings)
 
@@ -97,15 +105,23 @@ def _check(directory: Path) -> int:
     return EXIT_OK
 
 
-def _serve(settings: Settings, bot: Bot, *, host: str | None, port: int | None,
-           with_chat: bool) -> int:
-    from adapters.server import serve  # noqa: PLC0415 - aiohttp only when serving
+def _serve(
+    settings: Settings, bot: Bot, *, host: str | None, port: int | None, with_chat: bool
+) -> int:
+    from adapters.server import serve
 
     logs.configure(settings.log_level)
     with_chat = with_chat and sys.stdin.isatty()
     try:
-        asyncio.run(serve(settings, bot, host=host or settings.host, port=port or settings.port,
-                          with_chat=with_chat))
+        asyncio.run(
+            serve(
+                settings,
+                bot,
+                host=host or settings.host,
+                port=port or settings.port,
+                with_chat=with_chat,
+            )
+        )
     except KeyboardInterrupt:
         pass
     except OSError as error:

@@ -21,11 +21,30 @@ INSTANCE = os.environ.get("DYNO") or socket.gethostname()
 
 # Keys a log record may carry besides the standard ones. Anything else is dropped, so a
 # careless `extra={"text": ...}` can never reach the output.
-ALLOWED_FIELDS = frozenset({
-    "event", "channel", "outcome", "topic", "choices", "score", "urgent", "urgent_rules",
-    "latency_ms", "status", "path", "problems", "port", "host", "url", "mode", "topics",
-    "contacts", "error_type", "instance",
-})
+ALLOWED_FIELDS = frozenset(
+    {
+        "event",
+        "channel",
+        "outcome",
+        "topic",
+        "choices",
+        "score",
+        "urgent",
+        "urgent_rules",
+        "latency_ms",
+        "status",
+        "path",
+        "problems",
+        "port",
+        "host",
+        "url",
+        "mode",
+        "topics",
+        "contacts",
+        "error_type",
+        "instance",
+    }
+)
 
 
 class JsonFormatter(logging.Formatter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 import threading
@@ -27,16 +28,22 @@ async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
     print(f"safeguarding-bot is running: web chat at {url}  (Ctrl-C to stop)", flush=True)
-    logs.LOGGER.info("started", extra={"event": "started", "url": url, "mode": settings.mode,
-                                       "topics": len(bot.knowledge.topics)})
+    logs.LOGGER.info(
+        "started",
+        extra={
+            "event": "started",
+            "url": url,
+            "mode": settings.mode,
+            "topics": len(bot.knowledge.topics),
+        },
+    )
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Not every platform lets asyncio handle signals; Ctrl-C still works there.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
-            pass
     if with_chat:
         # input() blocks, so the terminal chat runs in a daemon thread beside the server; when
         # it ends ('quit' or end of input) the server stops too.

@@ -80,8 +80,14 @@ def _directory(env: Mapping[str, str], name: str, default: Path) -> Path:
     return path
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...],
-            *, upper: bool = False) -> str:
+def _choice(
+    env: Mapping[str, str],
+    name: str,
+    default: str,
+    choices: tuple[str, ...],
+    *,
+    upper: bool = False,
+) -> str:
     raw = env.get(name, "").strip()
     if not raw:
         return default

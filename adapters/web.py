@@ -65,7 +65,7 @@ def _contact(contact: Contact) -> str:
     example = f' <span class="example">({_e(EXAMPLE_LABEL)})</span>' if contact.example else ""
     return (
         f"<li><strong>{_e(contact.name)}</strong>: {_e(contact.reach)}{example}"
-        f"<br><span class=\"when\">{_e(contact.when)}</span></li>"
+        f'<br><span class="when">{_e(contact.when)}</span></li>'
     )
 
 
@@ -130,7 +130,8 @@ def page(body: str = "", *, error: str = "") -> str:
 call. Describe the situation without names or identifying details.</p>
 <form class="ask" method="post" action="/ask">
 <label for="question">Your question</label>
-<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required autofocus></textarea>
+<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required autofocus>
+</textarea>
 <button type="submit">Ask</button>
 </form>
 {error_html}{body}

@@ -20,7 +20,7 @@ THEN_DSL = (
 )
 PRIVACY_WARNING = (
     "Please don't share names or other identifying details in chat. Describe the situation "
-    "instead (for example \"a Year 9 girl\") and record details in your safeguarding system."
+    'instead (for example "a Year 9 girl") and record details in your safeguarding system.'
 )
 PRIVACY_REMINDER = (
     "Don't type names or identifying details here. This bot gives guidance only: it does not "
@@ -33,8 +33,8 @@ NOT_SURE = (
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
 AMBIGUOUS = "Your question could be about more than one thing. Which did you mean?"
 EMPTY = (
-    "Please type a question about a safeguarding concern, for example \"what are the signs of "
-    "child sexual exploitation?\""
+    'Please type a question about a safeguarding concern, for example "what are the signs of '
+    'child sexual exploitation?"'
 )
 EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
 
@@ -132,8 +132,8 @@ def _sections(reply: Reply) -> Iterable[str]:
     numbered = offered(reply)
     if reply.choices:
         heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
-        yield heading + "\n" + "\n".join(
-            f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices
+        yield (
+            heading + "\n" + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices)
         )
     if reply.contacts:
         yield "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)

@@ -11,7 +11,7 @@ from bot import knowledge
 from bot.compose import compose
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, Thresholds
-from bot.models import Outcome, Question, Reply
+from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
 from bot.urgent import UrgentRules
 
@@ -55,9 +55,10 @@ class Bot:
         identifying = bool(text) and bool(redact(text).found)
 
         chosen = topics.get(question.chosen_topic) if question.chosen_topic else None
-        if chosen is not None:
-            outcome, topic, choices, score = Outcome.ANSWERED, chosen, [], 1.0
-        else:
+        topic: Topic | None = chosen
+        choices: list[Topic] = []
+        outcome, score = Outcome.ANSWERED, 1.0
+        if chosen is None:
             match = self._matcher.match(text[:MAX_MATCH_CHARS], self.thresholds)
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score

@@ -22,8 +22,8 @@ from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIN_EXAMPLES = 5
 
-# UK phone numbers as staff write them: 0 and 7-10 more digits in groups (0800 1111 too), +44 forms, and the
-# short national service numbers. Years, ages, "s47" and "1,400" do not match.
+# UK phone numbers as staff write them: 0 and 7-10 more digits in groups (0800 1111 too),
+# +44 forms, and the short national service numbers. Years, ages, "s47" and "1,400" do not match.
 PHONE_PATTERN = re.compile(
     r"(?<![\w+])(?:(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s-]?\d){6,9}"
     r"|999|112|101|111|116\s?\d{3}|18001(?:\s?\d+)?)(?![\w])"
@@ -130,8 +130,9 @@ def _read(path: Path, problems: list[Problem]) -> Any:
 class _Fields:
     """Typed access to one YAML mapping, reporting missing, unknown and mistyped fields."""
 
-    def __init__(self, raw: LineDict, what: str, out: _Collector, required: set[str],
-                 optional: set[str]) -> None:
+    def __init__(
+        self, raw: LineDict, what: str, out: _Collector, required: set[str], optional: set[str]
+    ) -> None:
         self.raw = raw
         self.what = what
         self.out = out
@@ -227,8 +228,7 @@ def _load_contacts(path: Path, problems: list[Problem]) -> dict[str, Contact]:
 def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     contact_id = raw.get("id")
     what = f"contact '{contact_id}'" if isinstance(contact_id, str) else "contact"
-    fields = _Fields(raw, what, out, {"id", "name", "role", "reach", "when"},
-                     {"phones", "example"})
+    fields = _Fields(raw, what, out, {"id", "name", "role", "reach", "when"}, {"phones", "example"})
     if not isinstance(contact_id, str) or not ID_PATTERN.match(contact_id):
         if "id" in raw:
             out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
@@ -241,8 +241,10 @@ def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     listed = {phone_key(p) for p in phones}
     for number in phone_numbers(reach):
         if phone_key(number) not in listed:
-            out.add(fields.line("reach"),
-                    f"{what}: phone number '{number}' in 'reach' is not listed in 'phones'")
+            out.add(
+                fields.line("reach"),
+                f"{what}: phone number '{number}' in 'reach' is not listed in 'phones'",
+            )
     for number, line in fields.texts("phones"):
         if not phone_numbers(number):
             out.add(line, f"{what}: '{number}' does not look like a UK phone number")
@@ -279,17 +281,24 @@ def _load_topics(
 def _topic(raw: LineDict, out: _Collector) -> Topic | None:
     topic_id = raw.get("id")
     what = f"topic '{topic_id}'" if isinstance(topic_id, str) else "topic"
-    fields = _Fields(raw, what, out,
-                     {"id", "title", "examples", "answer", "contacts", "related", "sources"}, set())
+    fields = _Fields(
+        raw,
+        what,
+        out,
+        {"id", "title", "examples", "answer", "contacts", "related", "sources"},
+        set(),
+    )
     if not isinstance(topic_id, str) or not ID_PATTERN.match(topic_id):
         if "id" in raw:
             out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
         return None
     examples = fields.texts("examples")
     if "examples" in raw and len(examples) < MIN_EXAMPLES:
-        out.add(fields.line("examples"),
-                f"{what}: has {len(examples)} example questions; at least {MIN_EXAMPLES} are "
-                "needed for the bot to recognise it")
+        out.add(
+            fields.line("examples"),
+            f"{what}: has {len(examples)} example questions; at least {MIN_EXAMPLES} are "
+            "needed for the bot to recognise it",
+        )
     sources = _sources(raw, what, out)
     if "sources" in raw and not sources:
         out.add(fields.line("sources"), f"{what}: has no sources; cite the published guidance")
@@ -321,14 +330,19 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
         fields = _Fields(item, f"{what}: source", out, {"title", "url"}, set())
         title, url = fields.text("title"), fields.text("url")
         if url and not re.match(r"^https?://\S+$", url):
-            out.add(fields.line("url"), f"{what}: source url '{url}' must start with http:// or https://")
+            out.add(
+                fields.line("url"),
+                f"{what}: source url '{url}' must start with http:// or https://",
+            )
             continue
         if title and url:
             sources.append(Source(title, url))
     return sources
 
 
-def _load_urgent(path: Path, problems: list[Problem]) -> list[tuple[UrgentRule, LineDict, _Collector]]:
+def _load_urgent(
+    path: Path, problems: list[Problem]
+) -> list[tuple[UrgentRule, LineDict, _Collector]]:
     out = _Collector(path, problems)
     data = _read(path, problems)
     rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
@@ -336,8 +350,9 @@ def _load_urgent(path: Path, problems: list[Problem]) -> list[tuple[UrgentRule, 
     for raw, _line in _entries(data, "rules", out):
         rule_id = raw.get("id")
         what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
-        fields = _Fields(raw, what, out, {"id", "description", "all_of", "say", "contacts"},
-                         {"unless", "topic"})
+        fields = _Fields(
+            raw, what, out, {"id", "description", "all_of", "say", "contacts"}, {"unless", "topic"}
+        )
         if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
             if "id" in raw:
                 out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
@@ -416,11 +431,14 @@ def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, 
                 continue
             for term in (canonical, variant):
                 if term in owner and owner[term] != key:
-                    out.add(item_line, f"synonyms of '{key}': '{term}' is also in the group "
-                            f"'{owner[term]}'; a phrase belongs to one group")
+                    out.add(
+                        item_line,
+                        f"synonyms of '{key}': '{term}' is also in the group "
+                        f"'{owner[term]}'; a phrase belongs to one group",
+                    )
             owner.setdefault(canonical, key)
             owner.setdefault(variant, key)
-            cleaned.append(phrase.strip())  # type: ignore[union-attr]  # checked by normalise
+            cleaned.append(str(phrase).strip())
         groups[key] = tuple(cleaned)
     return groups
 
@@ -449,8 +467,9 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             problems.append(Problem(Where(display_path(path), 0), f"missing {name}"))
     topic_paths = sorted((directory / "topics").glob("*.yaml"))
     if not topic_paths:
-        problems.append(Problem(Where(display_path(directory / "topics"), 0),
-                                "no topic files (topics/*.yaml)"))
+        problems.append(
+            Problem(Where(display_path(directory / "topics"), 0), "no topic files (topics/*.yaml)")
+        )
     if problems:
         return None, problems
 
@@ -465,7 +484,9 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     known_numbers = {phone_key(p) for c in contacts.values() for p in c.phones}
     for topic, raw, out in loaded_topics:
         if topic.id in topics:
-            out.add(raw.line, f"topic '{topic.id}' is defined twice (first at {topics[topic.id].where})")
+            out.add(
+                raw.line, f"topic '{topic.id}' is defined twice (first at {topics[topic.id].where})"
+            )
             continue
         topics[topic.id] = topic
         examples = raw.get("examples")
@@ -475,8 +496,10 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             other = example_owner.get(key)
             if other is not None:
                 where = "twice" if other.id == topic.id else f"also by topic '{other.id}'"
-                out.add(line, f"topic '{topic.id}': example '{example}' is used {where} "
-                        f"(at {other.where})")
+                out.add(
+                    line,
+                    f"topic '{topic.id}': example '{example}' is used {where} (at {other.where})",
+                )
             else:
                 example_owner[key] = topic
         _check_numbers(topic.answer, f"topic '{topic.id}'", raw, "answer", out, known_numbers)
@@ -484,18 +507,27 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     for topic, raw, out in loaded_topics:
         if topics.get(topic.id) is not topic:
             continue
-        _check_refs(raw, f"topic '{topic.id}'", "contacts", topic.contacts, contacts, out,
-                    "is not defined in contacts.yaml")
+        _check_refs(
+            raw,
+            f"topic '{topic.id}'",
+            "contacts",
+            topic.contacts,
+            contacts,
+            out,
+            "is not defined in contacts.yaml",
+        )
         if topics_complete:  # else a topic may only look missing because its file is broken
-            _check_refs(raw, f"topic '{topic.id}'", "related", topic.related, topics, out,
-                        "is not a topic")
+            _check_refs(
+                raw, f"topic '{topic.id}'", "related", topic.related, topics, out, "is not a topic"
+            )
         if topic.id in topic.related:
             out.add(_key_line(raw, "related"), f"topic '{topic.id}' lists itself as related")
 
     for rule, raw, out in loaded_rules:
         what = f"urgent rule '{rule.id}'"
-        _check_refs(raw, what, "contacts", rule.contacts, contacts, out,
-                    "is not defined in contacts.yaml")
+        _check_refs(
+            raw, what, "contacts", rule.contacts, contacts, out, "is not defined in contacts.yaml"
+        )
         if "police-999" in contacts and rule.contacts and rule.contacts[0] != "police-999":
             out.add(_key_line(raw, "contacts"), f"{what}: the first contact must be police-999")
         if topics_complete and rule.topic is not None and rule.topic not in topics:
@@ -504,8 +536,12 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
 
     for required_id in ("police-999", "dsl"):
         if contacts and required_id not in contacts:
-            problems.append(Problem(Where(display_path(required["contacts.yaml"]), 1),
-                                    f"contact '{required_id}' is required: every reply names it"))
+            problems.append(
+                Problem(
+                    Where(display_path(required["contacts.yaml"]), 1),
+                    f"contact '{required_id}' is required: every reply names it",
+                )
+            )
 
     if problems:
         return None, problems
@@ -518,8 +554,15 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     ), []
 
 
-def _check_refs(raw: LineDict, what: str, key: str, ids: tuple[str, ...],
-                known: Mapping[str, object], out: _Collector, missing: str) -> None:
+def _check_refs(
+    raw: LineDict,
+    what: str,
+    key: str,
+    ids: tuple[str, ...],
+    known: Mapping[str, object],
+    out: _Collector,
+    missing: str,
+) -> None:
     items = raw.get(key)
     for index, ref in enumerate(ids):
         if ref not in known:
@@ -528,14 +571,18 @@ def _check_refs(raw: LineDict, what: str, key: str, ids: tuple[str, ...],
             out.add(line, f"{what}: {noun} '{ref}' {missing}")
 
 
-def _check_numbers(text: str, what: str, raw: LineDict, key: str, out: _Collector,
-                   known: set[str]) -> None:
+def _check_numbers(
+    text: str, what: str, raw: LineDict, key: str, out: _Collector, known: set[str]
+) -> None:
     start = raw.text_lines.get(key, _key_line(raw, key))
     for match in PHONE_PATTERN.finditer(text):
         if phone_key(match.group(0)) not in known:
             line = start + text.count("\n", 0, match.start())
-            out.add(line, f"{what}: phone number '{match.group(0)}' is not in contacts.yaml; "
-                    "add it to a contact's 'phones' first")
+            out.add(
+                line,
+                f"{what}: phone number '{match.group(0)}' is not in contacts.yaml; "
+                "add it to a contact's 'phones' first",
+            )
 
 
 def example_contact_problems(base: KnowledgeBase) -> list[Problem]:

@@ -81,7 +81,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_scalar_str)
 def load_yaml(text: str) -> Any:
     """Parse one YAML document; raise `YamlProblem` with the line of the first error."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as error:

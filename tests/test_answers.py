@@ -54,10 +54,12 @@ def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
 
 def test_ambiguous_reply_offers_choices_and_picks_none(knowledge_dir: KnowledgeDir) -> None:
     """When two topics match about equally, both are offered and neither is answered."""
-    knowledge_dir.replace("topics/main.yaml", "      - making a referral\n",
-                          "      - exploitation signs referral\n")
-    knowledge_dir.replace("topics/main.yaml", "      - warning signs of cse\n",
-                          "      - exploitation signs referal\n")
+    knowledge_dir.replace(
+        "topics/main.yaml", "      - making a referral\n", "      - exploitation signs referral\n"
+    )
+    knowledge_dir.replace(
+        "topics/main.yaml", "      - warning signs of cse\n", "      - exploitation signs referal\n"
+    )
     bot = Bot(load(knowledge_dir.root))
     reply = bot.answer(Question("exploitation signs referrals"))
     assert reply.outcome is Outcome.AMBIGUOUS
@@ -102,10 +104,30 @@ def test_related_topics_are_offered(shipped_bot: Bot) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "\n\t", "\x00\x01\x02", "🙂🙂🙂", "<script>alert(1)</script>",
-     "Что такое эксплуатация детей?", "a" * 10_000, "help " * 2_000, "\u202e\u200b"],
-    ids=["empty", "spaces", "whitespace", "control", "emoji", "markup", "cyrillic",
-         "10000-chars", "10000-words", "bidi"],
+    [
+        "",
+        "   ",
+        "\n\t",
+        "\x00\x01\x02",
+        "🙂🙂🙂",
+        "<script>alert(1)</script>",
+        "Что такое эксплуатация детей?",
+        "a" * 10_000,
+        "help " * 2_000,
+        "\u202e\u200b",
+    ],
+    ids=[
+        "empty",
+        "spaces",
+        "whitespace",
+        "control",
+        "emoji",
+        "markup",
+        "cyrillic",
+        "10000-chars",
+        "10000-words",
+        "bidi",
+    ],
 )
 def test_bad_input_gets_a_short_clear_reply(shipped_bot: Bot, text: str) -> None:
     """Empty, huge, emoji, markup, other scripts, control characters: a reply, never an error."""

@@ -44,7 +44,7 @@ def test_ask_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_ask_json_marks_urgent_with_999_first(capsys: pytest.CaptureFixture[str]) -> None:
-    """An urgent question's JSON says urgent, lists police-999 first, and its text starts with 999."""
+    """Urgent JSON: urgent is true, police-999 is the first contact, the text starts with 999."""
     _, out, _ = run(capsys, "ask", "--json", "a 14 year old is in a car with men right now")
     reply = json.loads(out)
     assert reply["urgent"] is True
@@ -60,16 +60,18 @@ def test_ask_json_not_sure_has_no_topic(capsys: pytest.CaptureFixture[str]) -> N
     assert reply["topic"] is None
 
 
-def test_check_clean_directory_exits_0(capsys: pytest.CaptureFixture[str],
-                                       knowledge_dir: KnowledgeDir) -> None:
+def test_check_clean_directory_exits_0(
+    capsys: pytest.CaptureFixture[str], knowledge_dir: KnowledgeDir
+) -> None:
     """`check` on a clean directory says so and exits 0."""
     code, out, _ = run(capsys, "check", str(knowledge_dir.root))
     assert code == EXIT_OK
     assert "no problems" in out
 
 
-def test_check_prints_every_problem_and_exits_2(capsys: pytest.CaptureFixture[str],
-                                                knowledge_dir: KnowledgeDir) -> None:
+def test_check_prints_every_problem_and_exits_2(
+    capsys: pytest.CaptureFixture[str], knowledge_dir: KnowledgeDir
+) -> None:
     """`check` prints each problem as path:line and exits 2."""
     knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [nope]")
     knowledge_dir.replace("urgent.yaml", "topic: signs", "topic: nothing")
@@ -81,9 +83,9 @@ def test_check_prints_every_problem_and_exits_2(capsys: pytest.CaptureFixture[st
     assert "2 problem(s)" in err
 
 
-def test_ask_refuses_a_broken_knowledge_base(capsys: pytest.CaptureFixture[str],
-                                             knowledge_dir: KnowledgeDir,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ask_refuses_a_broken_knowledge_base(
+    capsys: pytest.CaptureFixture[str], knowledge_dir: KnowledgeDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a broken KNOWLEDGE_DIR the bot does not start: it lists the problems and exits 2."""
     knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [nope]")
     monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_dir.root))
@@ -92,8 +94,9 @@ def test_ask_refuses_a_broken_knowledge_base(capsys: pytest.CaptureFixture[str],
     assert "related topic 'nope' is not a topic" in err
 
 
-def test_bad_setting_names_the_variable(capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_setting_names_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A malformed setting stops the command with the variable's name."""
     monkeypatch.setenv("PORT", "eighty")
     code, _, err = run(capsys, "ask", "what is cse")
@@ -101,8 +104,9 @@ def test_bad_setting_names_the_variable(capsys: pytest.CaptureFixture[str],
     assert "PORT" in err
 
 
-def test_production_mode_refuses_example_contacts(capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_mode_refuses_example_contacts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """In production the bot will not start while a local contact is a fictional example."""
     monkeypatch.setenv("SAFEGUARDING_MODE", "production")
     code, _, err = run(capsys, "ask", "what is cse")

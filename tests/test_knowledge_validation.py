@@ -60,8 +60,11 @@ def test_duplicate_topic_id_is_reported_with_the_first_place(knowledge_dir: Know
 
 def test_example_used_by_two_topics_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """An example question may belong to one topic only (after lower-casing and punctuation)."""
-    knowledge_dir.replace("topics/main.yaml", "      - making a referral\n",
-                          "      - What are the signs of exploitation?\n")
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "      - making a referral\n",
+        "      - What are the signs of exploitation?\n",
+    )
     line = knowledge_dir.line_of("topics/main.yaml", "What are the signs of exploitation?")
     (problem,) = messages(knowledge_dir)
     assert problem.startswith(f"{topics_path(knowledge_dir)}:{line}: topic 'referral': example")
@@ -70,7 +73,9 @@ def test_example_used_by_two_topics_is_reported(knowledge_dir: KnowledgeDir) -> 
 
 def test_undefined_contact_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
     """A topic naming a contact that contacts.yaml does not define is an error."""
-    knowledge_dir.replace("topics/main.yaml", "    contacts: [dsl]\n", "    contacts:\n      - lado-north\n")
+    knowledge_dir.replace(
+        "topics/main.yaml", "    contacts: [dsl]\n", "    contacts:\n      - lado-north\n"
+    )
     line = knowledge_dir.line_of("topics/main.yaml", "lado-north")
     assert messages(knowledge_dir) == [
         f"{topics_path(knowledge_dir)}:{line}: topic 'signs': contact 'lado-north' is not "
@@ -83,7 +88,8 @@ def test_related_topic_that_does_not_exist_is_reported(knowledge_dir: KnowledgeD
     knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: [refferal]")
     line = knowledge_dir.line_of("topics/main.yaml", "refferal")
     assert messages(knowledge_dir) == [
-        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': related topic 'refferal' is not a topic"
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': related topic 'refferal' "
+        "is not a topic"
     ]
 
 
@@ -111,8 +117,11 @@ def test_source_url_must_be_a_web_address(knowledge_dir: KnowledgeDir) -> None:
 
 def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
     """An answer may only give numbers an admin put in contacts.yaml."""
-    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
-                          "      - Tell your DSL.\n      - Or ring 0161 496 0000.\n")
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "      - Tell your DSL.\n",
+        "      - Tell your DSL.\n      - Or ring 0161 496 0000.\n",
+    )
     line = knowledge_dir.line_of("topics/main.yaml", "0161 496 0000")
     assert messages(knowledge_dir) == [
         f"{topics_path(knowledge_dir)}:{line}: topic 'signs': phone number '0161 496 0000' is "
@@ -122,29 +131,42 @@ def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: Kno
 
 def test_listed_national_numbers_may_appear_in_answers(knowledge_dir: KnowledgeDir) -> None:
     """A number listed in a contact's phones, in any spacing, is allowed in an answer."""
-    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
-                          "      - Tell your DSL, or call 08088005000 or 999.\n")
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "      - Tell your DSL.\n",
+        "      - Tell your DSL, or call 08088005000 or 999.\n",
+    )
     assert messages(knowledge_dir) == []
 
 
 def test_years_and_section_numbers_are_not_phone_numbers(knowledge_dir: KnowledgeDir) -> None:
     """Years, counts and section numbers in an answer are not mistaken for phone numbers."""
-    knowledge_dir.replace("topics/main.yaml", "      - Tell your DSL.\n",
-                          "      - Since 2017, 1,400 children; s47 within 72 hours; Year 9.\n")
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "      - Tell your DSL.\n",
+        "      - Since 2017, 1,400 children; s47 within 72 hours; Year 9.\n",
+    )
     assert messages(knowledge_dir) == []
 
 
 def test_duplicate_yaml_key_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """YAML would silently keep the last of two equal keys; check reports it instead."""
-    knowledge_dir.replace("topics/main.yaml", "    title: Making a referral\n",
-                          "    title: Making a referral\n    title: Referrals\n")
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "    title: Making a referral\n",
+        "    title: Making a referral\n    title: Referrals\n",
+    )
     line = knowledge_dir.line_of("topics/main.yaml", "title: Referrals")
-    assert messages(knowledge_dir) == [f"{topics_path(knowledge_dir)}:{line}: duplicate key 'title'"]
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: duplicate key 'title'"
+    ]
 
 
 def test_urgent_rule_must_put_999_first(knowledge_dir: KnowledgeDir) -> None:
     """An urgent rule's first contact is the police on 999."""
-    knowledge_dir.replace("urgent.yaml", "contacts: [police-999, dsl]", "contacts: [dsl, police-999]")
+    knowledge_dir.replace(
+        "urgent.yaml", "contacts: [police-999, dsl]", "contacts: [dsl, police-999]"
+    )
     line = knowledge_dir.line_of("urgent.yaml", "contacts:")
     assert messages(knowledge_dir) == [
         f"{knowledge_dir.root / 'urgent.yaml'}:{line}: urgent rule 'danger-now': the first "
@@ -154,7 +176,9 @@ def test_urgent_rule_must_put_999_first(knowledge_dir: KnowledgeDir) -> None:
 
 def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeDir) -> None:
     """Every number in a contact's `reach` is listed in its `phones`, so answers can be checked."""
-    knowledge_dir.replace("contacts.yaml", 'reach: "0808 800 5000"', 'reach: "0808 800 5000 or 0808 800 5001"')
+    knowledge_dir.replace(
+        "contacts.yaml", 'reach: "0808 800 5000"', 'reach: "0808 800 5000 or 0808 800 5001"'
+    )
     line = knowledge_dir.line_of("contacts.yaml", "0808 800 5001")
     assert messages(knowledge_dir) == [
         f"{knowledge_dir.root / 'contacts.yaml'}:{line}: contact 'nspcc-helpline': phone number "
@@ -165,16 +189,21 @@ def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeD
 def test_missing_required_file_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A knowledge directory without urgent.yaml cannot be used."""
     (knowledge_dir.root / "urgent.yaml").unlink()
-    assert messages(knowledge_dir) == [f"{knowledge_dir.root / 'urgent.yaml'}:0: missing urgent.yaml"]
+    assert messages(knowledge_dir) == [
+        f"{knowledge_dir.root / 'urgent.yaml'}:0: missing urgent.yaml"
+    ]
 
 
 def test_synonym_phrase_in_two_groups_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A synonym phrase belongs to one group, or expansion would be ambiguous."""
-    knowledge_dir.write("synonyms.yaml", """\
+    knowledge_dir.write(
+        "synonyms.yaml",
+        """\
         synonyms:
           lado: [local authority designated officer]
           dsl: [designated safeguarding lead, local authority designated officer]
-        """)
+        """,
+    )
     line = knowledge_dir.line_of("synonyms.yaml", "dsl:")
     (problem,) = messages(knowledge_dir)
     assert problem.startswith(f"{knowledge_dir.root / 'synonyms.yaml'}:{line}: synonyms of 'dsl'")

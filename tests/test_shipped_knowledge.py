@@ -10,17 +10,52 @@ from tests.conftest import SHIPPED
 
 # The topic ids of ../shared/domain/safeguarding-reference.md, section C: other tools key on them.
 REFERENCE_TOPICS = (
-    "cse-definition", "cse-signs", "grooming", "online-grooming", "sharing-nudes", "sextortion",
-    "cce-county-lines", "trafficking-nrm", "modern-slavery", "missing-children",
-    "disclosure-response", "what-to-say", "confidentiality", "recording-concerns",
-    "making-a-referral", "thresholds-early-help", "immediate-danger-999", "out-of-hours",
-    "dsl-role", "allegations-lado", "whistleblowing", "information-sharing", "consent-gdpr",
-    "informing-parents", "strategy-s47", "child-in-need-s17", "cp-conferences", "cse-risk-tools",
-    "contextual-safeguarding", "child-on-child-abuse", "harmful-sexual-behaviour",
-    "fgm-reporting", "prevent", "disabled-children", "looked-after-care-leavers",
-    "age-consent-16-17", "victim-blaming-language", "professional-curiosity",
-    "professional-challenge", "supervision-wellbeing", "training", "rotherham-lessons",
-    "ofsted-inspections", "chat-data-protection", "national-helplines", "new-laws-2026",
+    "cse-definition",
+    "cse-signs",
+    "grooming",
+    "online-grooming",
+    "sharing-nudes",
+    "sextortion",
+    "cce-county-lines",
+    "trafficking-nrm",
+    "modern-slavery",
+    "missing-children",
+    "disclosure-response",
+    "what-to-say",
+    "confidentiality",
+    "recording-concerns",
+    "making-a-referral",
+    "thresholds-early-help",
+    "immediate-danger-999",
+    "out-of-hours",
+    "dsl-role",
+    "allegations-lado",
+    "whistleblowing",
+    "information-sharing",
+    "consent-gdpr",
+    "informing-parents",
+    "strategy-s47",
+    "child-in-need-s17",
+    "cp-conferences",
+    "cse-risk-tools",
+    "contextual-safeguarding",
+    "child-on-child-abuse",
+    "harmful-sexual-behaviour",
+    "fgm-reporting",
+    "prevent",
+    "disabled-children",
+    "looked-after-care-leavers",
+    "age-consent-16-17",
+    "victim-blaming-language",
+    "professional-curiosity",
+    "professional-challenge",
+    "supervision-wellbeing",
+    "training",
+    "rotherham-lessons",
+    "ofsted-inspections",
+    "chat-data-protection",
+    "national-helplines",
+    "new-laws-2026",
 )
 SHIPPED_EXAMPLES = [
     pytest.param(topic.id, example, id=f"{topic.id}:{index}")
@@ -41,7 +76,9 @@ def test_every_reference_topic_ships(shipped_knowledge: KnowledgeBase) -> None:
 
 def test_every_topic_has_at_least_15_examples(shipped_knowledge: KnowledgeBase) -> None:
     """Each topic is described by enough real phrasings to be found."""
-    short = {t.id: len(t.examples) for t in shipped_knowledge.topics.values() if len(t.examples) < 15}
+    short = {
+        t.id: len(t.examples) for t in shipped_knowledge.topics.values() if len(t.examples) < 15
+    }
     assert short == {}
 
 

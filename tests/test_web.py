@@ -78,7 +78,7 @@ def test_urgent_question_on_the_page_shows_999_before_the_answer(shipped_bot: Bo
         return await response.text()
 
     page = with_client(shipped_bot, use)
-    answer = page[page.index('<section class="answer"'):]
+    answer = page[page.index('<section class="answer"') :]
     assert answer.index(CALL_999) < answer.index("<h2>")
 
 
@@ -155,8 +155,9 @@ def test_api_ask_rejects_bad_bodies_with_400(shipped_bot: Bot, body: bytes, stat
     assert with_client(shipped_bot, use) == status
 
 
-def test_question_text_never_reaches_the_logs(shipped_bot: Bot,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_question_text_never_reaches_the_logs(
+    shipped_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
     """The log of an answer holds ids, outcome and timing, never what was typed."""
     secret = "my pupil Jayden Smith told me about his uncle"
 
