@@ -1,4 +1,4 @@
-"""`safeguarding-bot`: serve | chat | ask | check.
+"""`safeguarding-bot`: serve | chat | ask | evaluate | check.
 
 Exit codes: 0 success, 2 a knowledge base or setting with problems (each printed with its
 place), 1 anything else that stopped the command.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from adapters import console, logs
 from adapters.settings import Settings, SettingsError
-from bot import Bot, Question
+from bot import Bot, Question, evaluation
 from bot.compose import plain_text
 from bot.knowledge import KnowledgeError, check, display_path
 
@@ -43,6 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question and exit")
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--json", action="store_true", help="print the structured reply as JSON")
+
+    evaluate = commands.add_parser("evaluate", help="measure the bot on evaluation questions")
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=Path("tests/eval/questions.yaml"),
+        help="the evaluation questions (default: tests/eval/questions.yaml)",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     check_cmd = commands.add_parser("check", help="validate a knowledge directory")
     check_cmd.add_argument(
@@ -82,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(plain_text(reply))
         return EXIT_OK
+    if args.command == "evaluate":
+        return _evaluate(bot, args.file, as_json=args.json)
     if args.command == "chat":
         console.chat(bot, input, sys.stdout)
         return EXIT_OK
@@ -92,6 +104,20 @@ def _build(settings: Settings) -> Bot:
     from adapters.app import build_bot
 
     return build_bot(settings)
+
+
+def _evaluate(bot: Bot, path: Path, *, as_json: bool) -> int:
+    try:
+        questions = evaluation.load_questions(path)
+    except (OSError, ValueError) as error:
+        print(f"safeguarding-bot: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    report = evaluation.evaluate(bot, questions)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(evaluation.format_report(report, display_path(path)))
+    return EXIT_OK
 
 
 def _check(directory: Path) -> int:

@@ -1,0 +1,61 @@
+"""`safeguarding-bot evaluate`: figures per kind of question, and every failure with its line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.cli import EXIT_OK, EXIT_PROBLEMS, main
+
+QUESTIONS = """\
+questions:
+  - q: who is the local authority designated officer and when do i call them
+    topic: allegations-lado
+    must_contain: [LADO]
+    urgent: false
+  - q: the photocopier on floor two is jammed again
+    topic: out-of-scope
+    must_contain: []
+    urgent: false
+  - q: a 14 year old is in a car with men right now
+    topic: immediate-danger-999
+    must_contain: ["999"]
+    urgent: true
+"""
+
+
+def test_evaluate_prints_figures_per_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The JSON figures count in-scope, urgent and out-of-scope questions separately."""
+    path = tmp_path / "questions.yaml"
+    path.write_text(QUESTIONS)
+    assert main(["evaluate", str(path), "--json"]) == EXIT_OK
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["urgent"]["urgent_recall"] == 1.0
+    assert figures["urgent"]["answered_without_999_first"] == 0
+    assert figures["out-of-scope"]["declined_rate"] == 1.0
+    assert figures["in-scope"]["questions"] == 1
+
+
+def test_evaluate_lists_failures_with_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question answered with the wrong topic is listed as a failure at its file:line."""
+    path = tmp_path / "questions.yaml"
+    path.write_text(QUESTIONS.replace("topic: allegations-lado", "topic: fgm-reporting"))
+    assert main(["evaluate", str(path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"{path}:2: [fgm-reporting]" in out
+
+
+def test_evaluate_names_a_malformed_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken evaluation file is refused with its path and line, exit 2."""
+    path = tmp_path / "questions.yaml"
+    path.write_text("questions:\n  - topic: x\n")
+    assert main(["evaluate", str(path)]) == EXIT_PROBLEMS
+    assert f"{path}:2:" in capsys.readouterr().err
