@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot import Bot
 from bot.knowledge import KnowledgeBase, load
+from bot.storage import SqlStorage
+from tests.storage_backends import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "knowledge"
@@ -127,3 +130,12 @@ def shipped_knowledge() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def shipped_bot(shipped_knowledge: KnowledgeBase) -> Bot:
     return Bot(shipped_knowledge)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStorage]:
+    """A fresh, migrated storage: SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
+    store = open_storage(request.param, tmp_path)
+    store.migrate()
+    yield store
+    store.close()
