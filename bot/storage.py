@@ -109,6 +109,9 @@ class Storage(Protocol):
     def ping(self) -> None:
         """Raise StorageError unless the database answers."""
 
+    def migrate(self) -> int:
+        """Create or upgrade the schema; return its version."""
+
     def close(self) -> None:
         """Release the connection."""
 
@@ -157,6 +160,7 @@ class SqlStorage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._connection: Any = None
+        self._schema_ready = False
 
     # -- what subclasses provide ---------------------------------------------------------
     def _connect(self) -> Any:
@@ -175,6 +179,14 @@ class SqlStorage:
     # -- plumbing ------------------------------------------------------------------------
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.placeholder).replace("{bool}", self.boolean_type)
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """A transaction on a database whose schema is known to be current."""
+        if not self._schema_ready:
+            self.migrate()
+        with self._transaction() as cursor:
+            yield cursor
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
@@ -217,6 +229,7 @@ class SqlStorage:
             for statements in MIGRATIONS[current:]:
                 for statement in statements:
                     cursor.execute(self._sql(statement))
+            self._schema_ready = True
             if row is None:
                 cursor.execute(
                     self._sql("INSERT INTO schema_version (version) VALUES (?)"), (SCHEMA_VERSION,)
@@ -229,7 +242,7 @@ class SqlStorage:
 
     # -- the port ------------------------------------------------------------------------
     def record_answer(self, record: AnswerRecord) -> None:
-        with self._transaction() as cursor:
+        with self._session() as cursor:
             cursor.execute(
                 self._sql(
                     "INSERT INTO answers (id, day, channel, outcome, topic, urgent, score) "
@@ -256,7 +269,7 @@ class SqlStorage:
 
     def record_feedback(self, answer_id: str, helpful: bool, today: date | None = None) -> bool:
         day = (today or date.today()).isoformat()
-        with self._transaction() as cursor:
+        with self._session() as cursor:
             cursor.execute(self._sql("SELECT 1 FROM answers WHERE id = ?"), (answer_id,))
             if cursor.fetchone() is None:
                 return False
@@ -272,7 +285,7 @@ class SqlStorage:
 
     def claim_event(self, event_id: str, today: date | None = None) -> bool:
         day = (today or date.today()).isoformat()
-        with self._transaction() as cursor:
+        with self._session() as cursor:
             cursor.execute(
                 self._sql(
                     "INSERT INTO seen_events (event_id, day) VALUES (?, ?) "
@@ -287,7 +300,7 @@ class SqlStorage:
         cutoff = (today - timedelta(days=retention_days)).isoformat()
         events_cutoff = (today - timedelta(days=EVENT_TTL_DAYS)).isoformat()
         deleted = 0
-        with self._transaction() as cursor:
+        with self._session() as cursor:
             for statement, value in (
                 ("DELETE FROM unanswered WHERE day < ?", cutoff),
                 ("DELETE FROM feedback WHERE day < ?", cutoff),
@@ -299,7 +312,7 @@ class SqlStorage:
 
     def activity(self, days: int, today: date | None = None) -> Activity:
         since = ((today or date.today()) - timedelta(days=days - 1)).isoformat()
-        with self._transaction() as cursor:
+        with self._session() as cursor:
             cursor.execute(
                 self._sql(
                     "SELECT day, channel, outcome, topic, urgent, COUNT(*) FROM answers "

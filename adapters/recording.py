@@ -1,0 +1,139 @@
+"""Keep what admins need, through the storage port, without ever delaying or failing an answer.
+
+Every channel calls `Recorder.answered(question, reply)` after answering: the record (redacted by
+`AnswerRecord.of`) is written in the background, so a slow or absent database costs the person
+asking nothing. Failures are logged by type only and the bot carries on; when the database
+returns, writes succeed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+
+from aiohttp import web
+
+from adapters import logs
+from bot import Question, Reply
+from bot.storage import AnswerRecord, Storage
+
+PURGE_EVERY_SECONDS = 3600.0
+SHUTDOWN_WRITES_SECONDS = 5.0
+
+
+class MemoryClaims:
+    """Event ids seen by this process, with expiry: the fallback while the database is away."""
+
+    def __init__(self, ttl_seconds: float = 2 * 86400, limit: int = 100_000) -> None:
+        self._seen: dict[str, float] = {}
+        self._ttl = ttl_seconds
+        self._limit = limit
+
+    def claim(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if len(self._seen) >= self._limit:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self._ttl}
+            while len(self._seen) >= self._limit:
+                self._seen.pop(next(iter(self._seen)))
+        seen_at = self._seen.get(key)
+        if seen_at is not None and now - seen_at < self._ttl:
+            return False
+        self._seen[key] = now
+        return True
+
+
+class Recorder:
+    """The adapters' one door to storage."""
+
+    def __init__(self, storage: Storage, retention_days: int) -> None:
+        self.storage = storage
+        self.retention_days = retention_days
+        self._writes: set[asyncio.Task[None]] = set()
+        self._memory = MemoryClaims()
+
+    async def _call(self, what: str, call: Callable[[], object]) -> object | None:
+        try:
+            return await asyncio.to_thread(call)
+        except Exception as error:  # a storage failure must never stop an answer
+            logs.LOGGER.warning(
+                "storage failed",
+                extra={"event": "storage_failed", "path": what, "error_type": type(error).__name__},
+            )
+            return None
+
+    def answered(self, question: Question, reply: Reply) -> str:
+        """Keep `reply` in the background; return its record id (for feedback buttons)."""
+        record = AnswerRecord.of(question, reply)
+        task = asyncio.get_running_loop().create_task(self._write(record), name="record-answer")
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return record.id
+
+    async def _write(self, record: AnswerRecord) -> None:
+        await self._call("record_answer", lambda: self.storage.record_answer(record))
+
+    async def feedback(self, answer_id: str, helpful: bool) -> bool:
+        """Keep a helpful / not helpful vote; False when it could not be kept."""
+        await self.flush()
+        kept = await self._call(
+            "record_feedback", lambda: self.storage.record_feedback(answer_id, helpful)
+        )
+        logs.LOGGER.info("feedback", extra={"event": "feedback", "status": bool(kept)})
+        return bool(kept)
+
+    async def claim(self, event_id: str) -> bool:
+        """True the first time an event id is seen by any instance sharing the database.
+
+        While the database is away, this process's memory decides, so answers carry on."""
+        claimed = await self._call("claim_event", lambda: self.storage.claim_event(event_id))
+        if claimed is None:
+            return self._memory.claim(event_id)
+        self._memory.claim(event_id)
+        return bool(claimed)
+
+    async def purge(self) -> None:
+        """Delete what is past retention (never raises)."""
+        await self._call("purge", lambda: self.storage.purge(self.retention_days, date.today()))
+
+    async def flush(self, timeout: float = SHUTDOWN_WRITES_SECONDS) -> None:
+        """Wait (bounded) for background writes to finish."""
+        if self._writes:
+            await asyncio.wait(set(self._writes), timeout=timeout)
+
+    async def ready(self) -> bool:
+        """Whether the database answers now."""
+        try:
+            await asyncio.to_thread(self.storage.ping)
+        except Exception:
+            return False
+        return True
+
+
+RECORDER_KEY = web.AppKey("recorder", Recorder)
+
+
+def recorder_context(recorder: Recorder) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context: migrate and purge at start, purge hourly, flush and close at the end."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        # Creates or upgrades the schema; if the database is away, the first write retries it.
+        await recorder._call("migrate", recorder.storage.migrate)
+        await recorder.purge()
+
+        async def purge_hourly() -> None:
+            while True:
+                await asyncio.sleep(PURGE_EVERY_SECONDS)
+                await recorder.purge()
+
+        purger = asyncio.get_running_loop().create_task(purge_hourly(), name="purge")
+        yield
+        purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purger
+        await recorder.flush()
+        await asyncio.to_thread(recorder.storage.close)
+
+    return context
