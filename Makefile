@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction clean
+.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction \
+	teams-package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,12 @@ bench-matching: $(STAMP)
 ## bench-redaction: the redactor's recall and precision (see bench/redaction/README.md)
 bench-redaction: $(STAMP)
 	$(BIN)/python -m bench.redaction.run
+
+## teams-package: build dist/safeguarding-bot-teams.zip to upload to Teams
+## (needs MicrosoftAppId, TEAMS_ORGANISATION, TEAMS_WEBSITE_URL)
+teams-package: $(STAMP)
+	$(BIN)/python teams/make_icons.py
+	$(BIN)/python teams/package.py dist/safeguarding-bot-teams.zip
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,13 +5,14 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
 
 from aiohttp import web
 
-from adapters import logs
+from adapters import logs, slack, teams
 from adapters import web as webchat
 from adapters.console import reply_json
 from adapters.settings import Settings
@@ -46,8 +47,13 @@ def build_bot(settings: Settings) -> Bot:
 
 def answer(request: web.Request, question: Question) -> Reply:
     """Answer through the app's bot and log the outcome (never the text)."""
+    return ask(request.app[BOT_KEY], question)
+
+
+def ask(bot: Bot, question: Question) -> Reply:
+    """Answer with `bot` and log the outcome (never the text)."""
     started = time.perf_counter()
-    reply = request.app[BOT_KEY].answer(question)
+    reply = bot.answer(question)
     elapsed = (time.perf_counter() - started) * 1000
     logs.LOGGER.info("answered", extra=logs.reply_fields(reply, question.channel, elapsed))
     return reply
@@ -130,4 +136,12 @@ def create_app(settings: Settings, bot: Bot | None = None) -> web.Application:
     app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/ask", chat_ask)
     app.router.add_post("/api/ask", api_ask)
+    slack.mount(app, settings.slack, app[BOT_KEY])
+    teams.setup(
+        app,
+        settings.teams,
+        production=settings.production,
+        ask=functools.partial(ask, app[BOT_KEY]),
+        knows_topic=app[BOT_KEY].knowledge.topics.__contains__,
+    )
     return app

@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(settings: Settings) -> Bot:
-    from adapters.app import build_bot
+    from adapters.app import build_bot  # here, so `ask` and `check` need no aiohttp
 
     return build_bot(settings)
 
@@ -134,7 +134,7 @@ def _check(directory: Path) -> int:
 def _serve(
     settings: Settings, bot: Bot, *, host: str | None, port: int | None, with_chat: bool
 ) -> int:
-    from adapters.server import serve
+    from adapters.server import serve  # aiohttp only when serving
 
     logs.configure(settings.log_level)
     with_chat = with_chat and sys.stdin.isatty()

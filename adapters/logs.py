@@ -43,6 +43,14 @@ ALLOWED_FIELDS = frozenset(
         "contacts",
         "error_type",
         "instance",
+        "helpful",
+        "attempts",
+        "activity_type",
+        # Slack adapter: the Web API method, Slack's error code, retry count and wait.
+        "method",
+        "slack_error",
+        "retry_num",
+        "retry_after",
     }
 )
 

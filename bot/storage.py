@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -372,7 +373,14 @@ class SQLiteStorage(SqlStorage):
         connection = sqlite3.connect(
             self.path, timeout=10, isolation_level=None, check_same_thread=False
         )
-        connection.execute("PRAGMA journal_mode=WAL")
+        # Switching a new file to WAL can report "locked" at once, without waiting, while another
+        # process opens it too: try a few times, then carry on in the default journal mode.
+        for _ in range(50):
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                time.sleep(0.05)
         connection.execute("PRAGMA foreign_keys=ON")
         return _ImmediateConnection(connection)
 

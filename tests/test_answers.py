@@ -52,19 +52,31 @@ def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
     assert {"dsl", "police-999"} <= {c.id for c in reply.contacts}
 
 
+def twin_topics(first: str, second: str) -> str:
+    """Two topics whose examples differ only by one word each, so a question naming both
+    words matches both equally."""
+    phrasings = ["report {} concern form", "{} concern reporting", "where do i log a {} concern",
+                 "{} concern who to tell", "logging {} concerns"]
+    blocks = []
+    for topic_id in (first, second):
+        examples = "".join(f"      - {p.format(topic_id)}\n" for p in phrasings)
+        blocks.append(
+            f"  - id: {topic_id}\n    title: {topic_id.title()}\n    examples:\n{examples}"
+            "    answer: Tell your DSL.\n    contacts: [dsl]\n    related: []\n"
+            "    sources:\n      - title: A guide\n        url: https://example.org/guide\n"
+        )
+    return "topics:\n" + "".join(blocks)
+
+
 def test_ambiguous_reply_offers_choices_and_picks_none(knowledge_dir: KnowledgeDir) -> None:
-    """When two topics match about equally, both are offered and neither is answered."""
-    knowledge_dir.replace(
-        "topics/main.yaml", "      - making a referral\n", "      - exploitation signs referral\n"
-    )
-    knowledge_dir.replace(
-        "topics/main.yaml", "      - warning signs of cse\n", "      - exploitation signs referal\n"
-    )
+    """When two topics match equally well, both are offered and neither is answered."""
+    knowledge_dir.write("topics/main.yaml", twin_topics("alpha", "beta"))
+    knowledge_dir.replace("urgent.yaml", "topic: signs\n", "")
     bot = Bot(load(knowledge_dir.root))
-    reply = bot.answer(Question("exploitation signs referrals"))
+    reply = bot.answer(Question("where do i log an alpha or beta concern"))
     assert reply.outcome is Outcome.AMBIGUOUS
     assert reply.topic is None
-    assert {t.id for t in reply.choices} == {"signs", "referral"}
+    assert {t.id for t in reply.choices} == {"alpha", "beta"}
 
 
 def test_chosen_topic_is_answered_as_if_asked(shipped_bot: Bot) -> None:

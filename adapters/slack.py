@@ -1,0 +1,756 @@
+"""Slack: slack-bolt's `AsyncApp` on the one aiohttp app, and Socket Mode when an app token is set.
+
+Translation only: `to_question(event)` turns a Slack event into a `Question`; `to_blocks(reply)`
+and `home_view(bot)` turn the core's values into Block Kit. The handlers answer direct messages,
+mentions (in a thread under the question), thread replies where the bot was mentioned, the
+`/safeguarding` slash command (ephemerally), topic buttons and "Was this helpful?" buttons.
+
+Slack sees an acknowledgement at once (`process_before_response=False`: bolt acks, then runs the
+handler as a task), so the 3-second limit holds whatever an answer costs. Each event is answered
+once: its `event_id` is claimed in a `KeyStore` before the handler runs, so Slack's retries are
+acknowledged and dropped.
+
+Nothing anyone typed reaches a log: our own records carry ids and outcomes, and the SDK's
+records (which can quote request bodies) have their message withheld.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters import logs
+from adapters.settings import SlackSettings
+from bot import Bot, Question, Reply
+from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
+from bot.models import Contact, Outcome, Topic
+
+EVENTS_PATH = "/slack/events"
+CHANNEL = "slack"
+MAX_BODY_BYTES = 1024 * 1024
+
+# Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+TEXT_LIMIT = 39_000
+
+# Rate limits: retry a 429 after Retry-After, at most this often and never waiting longer.
+RATE_LIMIT_RETRIES = 2
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+# How long an event id (or a thread the bot was asked in) is remembered. Slack retries an event
+# three times within about five minutes.
+SEEN_SECONDS = 60 * 60
+REMEMBERED_THREADS_SECONDS = 7 * 24 * 60 * 60
+
+TOPIC_ACTION = "topic:"
+FEEDBACK_ACTION = "feedback:"
+THANKS = "Thanks for telling us. It helps the safeguarding team improve the answers."
+
+URGENT_MARK = ":rotating_light:"
+WARNING_MARK = ":warning:"
+
+HOME_DOES = (
+    "Answers questions about child sexual exploitation and the harms around it (criminal "
+    "exploitation and county lines, online grooming and sextortion, trafficking, children going "
+    "missing) from published guidance for England, and cites its sources.",
+    "Tells you who to contact: 999 in an emergency, your DSL, children's social care, the LADO, "
+    "national helplines.",
+    "Puts *call 999 now* first whenever a message describes a child in immediate danger.",
+    "Says so when it is not sure, offers the nearest topics, and still gives the contacts.",
+)
+HOME_DOES_NOT = (
+    "It is not a referral route: it alerts no one and records no concern. Concerns go to your "
+    "DSL and through your organisation's safeguarding system.",
+    "It does not replace your local procedures, your DSL's judgement, or training.",
+)
+HOME_HOW = (
+    "Send me a direct message, mention me in a channel (I answer in a thread under your "
+    "message), or type `/safeguarding your question` anywhere (only you see the answer)."
+)
+
+# --------------------------------------------------------------------------------------------
+# Translation: Slack -> Question
+
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_CHANNEL_REF = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+|date\^[^|>]*|[a-z]+)(?:\|([^>]*))?>")
+_EMPHASIS = re.compile(r"(?<![\w*_~`])[*_~`]+|[*_~`]+(?![\w*_~`])")
+
+
+def to_question(event: Mapping[str, Any]) -> Question:
+    """A Slack message event as a `Question`: mentions, links and formatting marks removed."""
+    text = event.get("text")
+    if not isinstance(text, str):
+        text = ""
+    text = _MENTION.sub(" ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _CHANNEL_REF.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
+    text = _SPECIAL.sub(lambda m: m.group(1) or " ", text)
+    text = _EMPHASIS.sub("", text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return Question(text=" ".join(text.split()), channel=CHANNEL)
+
+
+def mentions(event: Mapping[str, Any], user_id: str | None) -> bool:
+    """True when the message mentions `user_id` (the bot)."""
+    text = event.get("text")
+    return bool(user_id) and isinstance(text, str) and f"<@{user_id}" in text
+
+
+def is_from_a_person(event: Mapping[str, Any]) -> bool:
+    """False for bots (this one included), edits, deletions and every other message subtype."""
+    return (
+        not event.get("subtype")
+        and not event.get("bot_id")
+        and not event.get("bot_profile")
+        and isinstance(event.get("user"), str)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering: Reply -> Block Kit
+
+
+def escape(text: str) -> str:
+    """Text for a mrkdwn field: Slack's three control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters, at paragraph breaks if it can,
+    then line breaks, then sentence ends, and only for a single over-long sentence at spaces.
+    Nothing is dropped: joining the pieces gives the text back (up to white space)."""
+    return [piece for piece in _split(text.strip(), limit, 0) if piece.strip()]
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    if level == 0:
+        parts, joiner = text.split("\n\n"), "\n\n"
+    elif level == 1:
+        parts, joiner = text.split("\n"), "\n"
+    elif level == 2:
+        parts, joiner = _SENTENCE_END.split(text), " "
+    elif level == 3:
+        parts, joiner = text.split(" "), " "
+    else:  # one "word" longer than a whole section: nothing better than a hard cut
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current}{joiner}{part}" if current else part
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if len(part) <= limit:
+            current = part
+        else:
+            pieces = _split(part, limit, level + 1)
+            chunks.extend(pieces[:-1])
+            current = pieces[-1]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to fit `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _sections(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": _mrkdwn(piece)} for piece in split_text(text)]
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": _plain(shorten(text, HEADER_LIMIT))}
+
+
+def answer_mrkdwn(answer: str) -> str:
+    """A topic's answer (paragraphs and "- " bullets) as escaped mrkdwn."""
+    lines = []
+    for line in answer.strip().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            lines.append("• " + escape(stripped[2:]))
+        else:
+            lines.append(escape(stripped))
+    return "\n".join(lines)
+
+
+def contact_mrkdwn(contact: Contact, *, when: bool = False) -> str:
+    """One contact: name, how to reach them, the example label when it is fictional."""
+    line = f"*{escape(contact.name)}*: {escape(contact.reach)}"
+    if contact.example:
+        line += f" _({escape(EXAMPLE_LABEL)})_"
+    if when and contact.when:
+        line += f"\n{escape(contact.when.strip())}"
+    return line
+
+
+def _topic_buttons(topics: Iterable[Topic], numbered: Sequence[Topic]) -> dict[str, Any]:
+    buttons = []
+    for topic in topics:
+        label = shorten(f"{numbered.index(topic) + 1}. {topic.title}", BUTTON_TEXT_LIMIT)
+        buttons.append(
+            {
+                "type": "button",
+                "text": _plain(label),
+                "action_id": f"{TOPIC_ACTION}{topic.id}",
+                "value": topic.id,
+            }
+        )
+    return {"type": "actions", "elements": buttons[:25]}
+
+
+def _feedback(reply: Reply) -> list[dict[str, Any]]:
+    value = reply.topic.id if reply.topic is not None else "none"
+    buttons = [
+        {
+            "type": "button",
+            "text": _plain(label),
+            "action_id": f"{FEEDBACK_ACTION}{answer}",
+            "value": value,
+        }
+        for label, answer in (("Yes", "yes"), ("No", "no"))
+    ]
+    return [
+        {"type": "section", "text": _mrkdwn("*Was this helpful?*")},
+        {"type": "actions", "block_id": "feedback", "elements": buttons},
+    ]
+
+
+def to_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """A reply as Block Kit, in the core's order: the 999 lead first and marked, the privacy
+    warning, the answer (or notice), choices, contacts, related topics, sources, feedback, and
+    the privacy reminder as context."""
+    numbered = offered(reply)
+    blocks: list[dict[str, Any]] = []
+    if reply.urgent_lead:
+        lead = "\n".join(f"{URGENT_MARK} *{escape(line)}*" for line in reply.urgent_lead)
+        blocks.extend(_sections(lead))
+        blocks.append({"type": "divider"})
+    if reply.privacy_warning:
+        blocks.extend(_sections(f"{WARNING_MARK} {escape(reply.privacy_warning)}"))
+    if reply.notice:
+        blocks.extend(_sections(escape(reply.notice)))
+    if reply.topic is not None:
+        blocks.append(_header(reply.topic.title))
+        blocks.extend(_sections(answer_mrkdwn(reply.topic.answer)))
+    if reply.choices:
+        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}*")})
+        blocks.append(_topic_buttons(reply.choices, numbered))
+    if reply.contacts:
+        lines = "\n".join(contact_mrkdwn(c) for c in reply.contacts)
+        blocks.extend(_sections(f"*Who to contact*\n{lines}"))
+    related = [t for t in reply.related if t not in reply.choices]
+    if related:
+        blocks.append({"type": "section", "text": _mrkdwn("*More on this*")})
+        blocks.append(_topic_buttons(related, numbered))
+    if reply.topic is not None and reply.topic.sources:
+        links = "\n".join(
+            f"• <{s.url.replace('|', '%7C').replace('>', '%3E')}|{escape(s.title)}>"
+            for s in reply.topic.sources
+        )
+        blocks.extend(_sections(f"*Sources*\n{links}"))
+    blocks.extend(_feedback(reply))
+    blocks.append({"type": "context", "elements": [_mrkdwn(escape(reply.privacy_reminder))]})
+    return blocks
+
+
+def to_text(reply: Reply) -> str:
+    """The notification and accessibility fallback: the whole reply as plain text (999 first)."""
+    return split_text(escape(plain_text(reply)), TEXT_LIMIT)[0]
+
+
+def home_view(bot: Bot) -> dict[str, Any]:
+    """The App Home tab: what the bot does and does not do, how to ask, and every contact."""
+    blocks: list[dict[str, Any]] = [
+        _header("Safeguarding guidance"),
+        {
+            "type": "section",
+            "text": _mrkdwn(f"{URGENT_MARK} *If a child is in immediate danger, call 999 now.*"),
+        },
+        {"type": "divider"},
+        {"type": "section", "text": _mrkdwn("*What it does*\n" + _bullets(HOME_DOES))},
+        {"type": "section", "text": _mrkdwn("*What it does not do*\n" + _bullets(HOME_DOES_NOT))},
+        {"type": "section", "text": _mrkdwn("*How to ask*\n" + HOME_HOW)},
+        _header("Who to contact"),
+    ]
+    contacts = "\n\n".join(contact_mrkdwn(c, when=True) for c in bot.knowledge.contacts.values())
+    blocks.extend(_sections(contacts)[: MAX_HOME_BLOCKS - len(blocks) - 1])
+    blocks.append({"type": "context", "elements": [_mrkdwn(escape(PRIVACY_REMINDER))]})
+    return {"type": "home", "blocks": blocks}
+
+
+def _bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Exactly once: a small store of keys seen recently
+
+
+class KeyStore(Protocol):
+    """Keys remembered for a while. A database implementation must make `add` atomic (an
+    insert that fails on a duplicate key), so two instances never both claim one event."""
+
+    async def add(self, key: str) -> bool:
+        """Remember `key`; True if it was not already remembered (the caller claimed it)."""
+        ...
+
+    async def has(self, key: str) -> bool:
+        """True if `key` is remembered and not expired."""
+        ...
+
+
+class MemoryKeyStore:
+    """A `KeyStore` in this process's memory, with expiry and a bound on its size."""
+
+    def __init__(
+        self,
+        ttl_seconds: float = SEEN_SECONDS,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_keys
+        self._clock = clock
+        self._expires: OrderedDict[str, float] = OrderedDict()
+
+    def _expire(self, now: float) -> None:
+        while self._expires:
+            key, expires = next(iter(self._expires.items()))
+            if expires > now and len(self._expires) <= self._max:
+                break
+            del self._expires[key]
+
+    async def add(self, key: str) -> bool:
+        now = self._clock()
+        self._expire(now)
+        if key in self._expires:
+            return False
+        self._expires[key] = now + self._ttl
+        return True
+
+    async def has(self, key: str) -> bool:
+        self._expire(self._clock())
+        return key in self._expires
+
+
+# --------------------------------------------------------------------------------------------
+# The Web API client: bounded retries, logs that never hold text
+
+
+class _WithholdText(logging.Filter):
+    """Replaces the message of every SDK log record: bolt and slack_sdk log request bodies,
+    which hold what staff typed. The level, logger name and exception type still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = "slack sdk log record (message withheld: it may quote what someone typed)"
+        record.args = ()
+        if record.exc_info and record.exc_info[0] is not None:
+            # The type only: the exception's message and traceback may quote a request.
+            record.error_type = record.exc_info[0].__name__
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+SDK_LOGGER = logging.getLogger("safeguarding_bot.slack_sdk")
+SDK_LOGGER.addFilter(_WithholdText())
+
+
+class RateLimitRetry(AsyncRetryHandler):
+    """Retries a 429 after its Retry-After (capped), a bounded number of times."""
+
+    def __init__(
+        self,
+        max_retry_count: int = RATE_LIMIT_RETRIES,
+        max_wait_seconds: float = MAX_RETRY_AFTER_SECONDS,
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        wait = 1.0
+        if response is not None:
+            for name, values in response.headers.items():
+                if name.lower() == "retry-after" and values:
+                    with contextlib.suppress(ValueError):
+                        wait = float(values[0])
+        state.next_attempt_requested = True
+        logs.LOGGER.warning(
+            "slack_rate_limited",
+            extra={"event": "slack_rate_limited", "retry_after": wait},
+        )
+        await asyncio.sleep(min(max(wait, 0.0), self.max_wait_seconds))
+        state.increment_current_attempt()
+
+
+def web_client(settings: SlackSettings) -> AsyncWebClient:
+    """The Web API client every call goes through: SLACK_API_URL, bounded 429 retries."""
+    return AsyncWebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        logger=SDK_LOGGER,
+        retry_handlers=[RateLimitRetry(), AsyncConnectionErrorRetryHandler()],
+    )
+
+
+async def call(method: str, send: Awaitable[Any]) -> bool:
+    """Await one Web API (or response_url) call; log a failure without any text, never raise."""
+    try:
+        await send
+    except SlackApiError as error:
+        code = error.response.get("error") if hasattr(error.response, "get") else None
+        logs.LOGGER.error(
+            "slack_call_failed",
+            extra={
+                "event": "slack_call_failed",
+                "method": method,
+                "slack_error": code if isinstance(code, str) else None,
+                "error_type": type(error).__name__,
+            },
+        )
+        return False
+    except (SlackClientError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+        logs.LOGGER.error(
+            "slack_call_failed",
+            extra={
+                "event": "slack_call_failed",
+                "method": method,
+                "error_type": type(error).__name__,
+            },
+        )
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Handlers
+
+
+def _answer(bot: Bot, question: Question) -> Reply:
+    started = time.perf_counter()
+    reply = bot.answer(question)
+    elapsed = (time.perf_counter() - started) * 1000
+    logs.LOGGER.info("answered", extra=logs.reply_fields(reply, CHANNEL, elapsed))
+    return reply
+
+
+def build_bolt_app(
+    settings: SlackSettings,
+    bot: Bot,
+    *,
+    seen: KeyStore | None = None,
+    threads: KeyStore | None = None,
+) -> AsyncApp:
+    """The bolt app with every listener: messages, mentions, the slash command, buttons, home."""
+    seen = seen if seen is not None else MemoryKeyStore(SEEN_SECONDS)
+    threads = threads if threads is not None else MemoryKeyStore(REMEMBERED_THREADS_SECONDS)
+    app = AsyncApp(
+        logger=SDK_LOGGER,
+        name="safeguarding-bot",
+        client=web_client(settings),
+        signing_secret=settings.signing_secret,
+        request_verification_enabled=bool(settings.signing_secret),
+        # Bolt acknowledges before the handler runs, so Slack's 3 seconds always hold.
+        process_before_response=False,
+    )
+
+    async def once_per_event(
+        body: dict[str, Any], request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Claim each event id; a retry or a second delivery is acknowledged and dropped."""
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and event_id and not await seen.add(f"event:{event_id}"):
+            retry = request.headers.get("x-slack-retry-num", [None])[0]
+            logs.LOGGER.info(
+                "slack_duplicate_dropped",
+                extra={"event": "slack_duplicate_dropped", "retry_num": retry},
+            )
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.middleware(once_per_event)
+
+    async def post_reply(
+        client: AsyncWebClient, channel: str, reply: Reply, thread_ts: str | None
+    ) -> None:
+        kwargs: dict[str, Any] = {"channel": channel, "blocks": to_blocks(reply)}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        await call("chat.postMessage", client.chat_postMessage(text=to_text(reply), **kwargs))
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
+        """A mention in a channel: answer in a thread under the question, never top level."""
+        if not is_from_a_person(event) or not isinstance(event.get("channel"), str):
+            return
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        if not isinstance(thread_ts, str):
+            return
+        await threads.add(f"thread:{event['channel']}:{thread_ts}")
+        reply = _answer(bot, to_question(event))
+        await post_reply(client, event["channel"], reply, thread_ts)
+
+    @app.event("message")
+    async def on_message(
+        event: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """A direct message, or a reply in a thread where the bot was mentioned earlier."""
+        channel = event.get("channel")
+        if not is_from_a_person(event) or not isinstance(channel, str):
+            return
+        thread_ts = event.get("thread_ts")
+        if event.get("channel_type") == "im":
+            reply = _answer(bot, to_question(event))
+            await post_reply(client, channel, reply, thread_ts)
+            return
+        if (
+            isinstance(thread_ts, str)
+            and thread_ts != event.get("ts")
+            and not mentions(event, context.get("bot_user_id"))  # app_mention answers those
+            and await threads.has(f"thread:{channel}:{thread_ts}")
+        ):
+            reply = _answer(bot, to_question(event))
+            await post_reply(client, channel, reply, thread_ts)
+
+    @app.command("/safeguarding")
+    async def on_command(
+        ack: Callable[..., Awaitable[Any]],
+        command: dict[str, Any],
+        respond: Callable[..., Awaitable[Any]],
+    ) -> None:
+        """`/safeguarding QUESTION`: acknowledged at once, answered so only the asker sees it."""
+        await ack()
+        reply = _answer(bot, to_question(command))
+        await call(
+            "response_url",
+            respond(response_type="ephemeral", text=to_text(reply), blocks=to_blocks(reply)),
+        )
+
+    @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))
+    async def on_topic(
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Callable[..., Awaitable[Any]],
+    ) -> None:
+        """A topic button: answer that topic in the same thread (or ephemerally, if the
+        button was on an ephemeral answer)."""
+        await ack()
+        topic_id = action.get("value")
+        if not isinstance(topic_id, str):
+            return
+        reply = _answer(bot, Question(text="", channel=CHANNEL, chosen_topic=topic_id))
+        message = body.get("message")
+        channel = (body.get("channel") or {}).get("id")
+        if not isinstance(message, dict) or not isinstance(channel, str):
+            await call(
+                "response_url",
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=to_text(reply),
+                    blocks=to_blocks(reply),
+                ),
+            )
+            return
+        thread_ts = message.get("thread_ts")
+        if not thread_ts and not channel.startswith("D"):
+            thread_ts = message.get("ts")  # in a channel, never at the top level
+        await post_reply(client, channel, reply, thread_ts)
+
+    @app.action(re.compile(f"^{re.escape(FEEDBACK_ACTION)}"))
+    async def on_feedback(
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Callable[..., Awaitable[Any]],
+    ) -> None:
+        """'Was this helpful?': log the topic and the answer (storage comes later); thank."""
+        await ack()
+        value = action.get("value")
+        topic = value if isinstance(value, str) and value in bot.knowledge.topics else None
+        helpful = action.get("action_id") == f"{FEEDBACK_ACTION}yes"
+        logs.LOGGER.info(
+            "feedback",
+            extra={"event": "feedback", "channel": CHANNEL, "topic": topic, "helpful": helpful},
+        )
+        if body.get("response_url"):
+            await call(
+                "response_url",
+                respond(response_type="ephemeral", replace_original=False, text=THANKS),
+            )
+            return
+        channel = (body.get("channel") or {}).get("id")
+        user = (body.get("user") or {}).get("id")
+        if isinstance(channel, str) and isinstance(user, str):
+            await call(
+                "chat.postEphemeral",
+                client.chat_postEphemeral(channel=channel, user=user, text=THANKS),
+            )
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        """The App Home tab: what the bot does and does not do, and the contacts."""
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str):
+            return
+        await call("views.publish", client.views_publish(user_id=user, view=home_view(bot)))
+
+    return app
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP: POST /slack/events on the one aiohttp app
+
+
+def events_handler(
+    bolt: AsyncApp, signing_secret: str
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler for `POST /slack/events`: size, signature and body checked before
+    bolt sees the request, so bad input is a 4xx and never a 500."""
+    verifier = SignatureVerifier(signing_secret)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return web.json_response({"error": "the body is over 1 MiB"}, status=413)
+        raw = await request.read()  # the app's client_max_size also answers 413
+        if len(raw) > MAX_BODY_BYTES:
+            return web.json_response({"error": "the body is over 1 MiB"}, status=413)
+        try:
+            signed = verifier.is_valid(
+                body=raw,
+                timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                signature=request.headers.get("X-Slack-Signature"),
+            )
+        except ValueError:  # a timestamp that is not a number
+            signed = False
+        if not signed:
+            return web.json_response({"error": "invalid request signature"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"),
+                query=request.query_string,
+                headers=dict(request.headers),
+            )
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            return web.json_response({"error": "the body is not a Slack request"}, status=400)
+        if not isinstance(bolt_request.body, dict):
+            return web.json_response({"error": "the body is not a Slack request"}, status=400)
+        retry = request.headers.get("X-Slack-Retry-Num")
+        if retry is not None:
+            logs.LOGGER.info(
+                "slack_retry_received", extra={"event": "slack_retry_received", "retry_num": retry}
+            )
+        response = await bolt.async_dispatch(bolt_request)
+        if response.status == 404:
+            # An event or action type no listener handles: acknowledged, ignored.
+            return web.Response(status=200)
+        return await to_aiohttp_response(response)
+
+    return handle
+
+
+SLACK_APP_KEY = web.AppKey("slack_app", AsyncApp)
+
+
+def mount(app: web.Application, settings: SlackSettings, bot: Bot) -> None:
+    """Add Slack to the aiohttp app when it is configured: `POST /slack/events` with a signing
+    secret, and a Socket Mode connection (opened and closed with the app) with an app token."""
+    if not settings.enabled:
+        return
+    bolt = build_bolt_app(settings, bot)
+    app[SLACK_APP_KEY] = bolt
+    if settings.events_api:
+        app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.signing_secret))
+    if settings.socket_mode:
+        app.cleanup_ctx.append(_socket_mode(bolt, settings))
+
+
+def _socket_mode(
+    bolt: AsyncApp, settings: SlackSettings
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def connect(app: web.Application) -> AsyncIterator[None]:
+        # Imported here: only a Socket Mode deployment needs the WebSocket client.
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(
+            bolt, settings.app_token, logger=SDK_LOGGER, web_client=bolt.client
+        )
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        logs.LOGGER.info("slack_socket_mode_connected", extra={"event": "slack_socket_mode"})
+        try:
+            yield
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return connect

@@ -1,0 +1,561 @@
+"""Microsoft Teams: botbuilder's CloudAdapter at `POST /api/messages`, Adaptive Card replies.
+
+Every botbuilder and botframework import lives in this module. The Bot Framework SDK for Python
+is archived upstream; moving to the Microsoft 365 Agents SDK must stay a one-module change.
+
+The path of one Teams message: the connector posts an Activity with a signed token; the body is
+checked here (400 when it is not an Activity), the token by the SDK behind `CleanAuthentication`
+(401 for every bad token), `to_question` strips the bot's @mentions, `Bot.answer` replies and
+`to_card` renders the reply, sent back to the activity's serviceUrl (in the question's thread in
+channels) with bounded retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import types
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from botbuilder.core import (
+    ActivityHandler,
+    BotAdapter,
+    CardFactory,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ChannelAccount
+from botframework.connector.auth import BotFrameworkAuthentication
+
+from adapters import logs
+from adapters.settings import TeamsSettings
+from bot import Question, Reply
+from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
+from bot.models import Outcome
+
+CHANNEL = "teams"
+MAX_TOPIC_ID_CHARS = 200
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+THANKS = "Thanks: your feedback helps us improve the answers."
+WELCOME = (
+    "Hello. I give quick guidance on keeping children safe: signs of exploitation (CSE, county "
+    "lines, online grooming and sextortion, trafficking, children going missing), what to do "
+    "after a disclosure, and who to call.\n\n"
+    "What I don't do: I am not a referral route. I don't alert anyone or record a concern, and "
+    "I don't replace your designated safeguarding lead (DSL) or your local procedures.\n\n"
+    "**If a child is in immediate danger, call 999 now.**\n\n"
+    "Ask me here, or @mention me in a channel or group chat.\n\n"
+    f"{PRIVACY_REMINDER}"
+)
+AUTH_OFF = (
+    "Teams authentication is OFF (MicrosoftAppId is not set): anyone who can reach "
+    "/api/messages can post to the bot. For local testing only."
+)
+TEAMS_OFF = (
+    "Teams is off: MicrosoftAppId is not set, and production mode never serves "
+    "/api/messages without authentication."
+)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class AuthenticationUnavailable(Exception):
+    """The token could not be checked because the OpenID metadata or keys could not be fetched."""
+
+
+class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+    """The SDK's authentication, refusing every bad token with `PermissionError` (so 401).
+
+    The raw SDK lets a token that is not a JWT, is signed with another key, names an unknown key
+    or has expired escape as some other exception (a 500). Network failures fetching the OpenID
+    metadata are not the caller's fault: they become `AuthenticationUnavailable` (a 503).
+    """
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_request(activity, auth_header or None)
+        except PermissionError:
+            raise
+        except OSError as error:  # requests' errors are OSErrors: metadata or keys unreachable
+            raise AuthenticationUnavailable from error
+        except Exception as error:  # any other failure to validate is a refused token
+            raise PermissionError("the token was refused") from error
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id: str) -> Any:
+        raise PermissionError("streaming connections are not accepted")
+
+    def create_connector_factory(self, claims_identity: Any) -> Any:
+        return self._inner.create_connector_factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: Any) -> Any:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> Any:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_channel_request(auth_header)
+        except PermissionError:
+            raise
+        except OSError as error:
+            raise AuthenticationUnavailable from error
+        except Exception as error:
+            raise PermissionError("the token was refused") from error
+
+
+def sdk_configuration(settings: TeamsSettings) -> types.SimpleNamespace:
+    """The configuration object `ConfigurationBotFrameworkAuthentication` reads, by its names."""
+    return types.SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.tenant_id,
+        **dict(settings.bot_framework),
+    )
+
+
+# --- from Teams to the core -------------------------------------------------------------------
+
+_AT = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain(markup: str) -> str:
+    """Markup as comparable plain text: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", markup)).split()).casefold()
+
+
+def _bot_mentions(activity: Activity) -> set[str]:
+    """The plain text of every mention entity that names the bot (the activity's recipient)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    found: set[str] = set()
+    for entity in activity.entities or []:
+        if str(getattr(entity, "type", "")).lower() != "mention":
+            continue
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        text = props.get("text")
+        if (
+            bot_id
+            and isinstance(mentioned, dict)
+            and mentioned.get("id") == bot_id
+            and isinstance(text, str)
+        ):
+            found.add(_plain(text))
+    return found
+
+
+def message_text(activity: Activity) -> str:
+    """The text of a message without the bot's @mentions, markup or HTML entities.
+
+    A mention is the bot's when a mention entity for the bot carries that text, or when its words
+    are all words of the bot's name (Teams may split "Safeguarding Bot" into two mentions).
+    Other people's mentions keep their text.
+    """
+    text = activity.text or ""
+    mentions = _bot_mentions(activity)
+    name = activity.recipient.name if activity.recipient and activity.recipient.name else ""
+    name_words = set(_plain(name).split())
+
+    def replace(match: re.Match[str]) -> str:
+        inner = _plain(match.group(1))
+        words = set(inner.split())
+        if inner in mentions or (words and words <= name_words):
+            return " "
+        return f" {html.unescape(_TAG.sub(' ', match.group(1)))} "
+
+    text = _AT.sub(replace, text)
+    text = html.unescape(_TAG.sub(" ", text))
+    return " ".join(text.split())
+
+
+def _submitted(activity: Activity) -> dict[str, Any]:
+    value = activity.value
+    return value if isinstance(value, dict) else {}
+
+
+def _topic_id(value: Any) -> str | None:
+    if isinstance(value, str) and 0 < len(value) <= MAX_TOPIC_ID_CHARS:
+        return value
+    return None
+
+
+def to_question(activity: Activity) -> Question:
+    """A Teams message as a `Question`: a card's topic button is answered as that topic."""
+    value = _submitted(activity)
+    topic = _topic_id(value.get("topic"))
+    if value.get("action") == "topic" and topic:
+        return Question(text="", channel=CHANNEL, chosen_topic=topic)
+    return Question(text=message_text(activity), channel=CHANNEL)
+
+
+# --- from the core to Teams -------------------------------------------------------------------
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _heading(text: str) -> dict[str, Any]:
+    return _text(text, weight="Bolder", size="Medium", spacing="Medium")
+
+
+def _topic_buttons(topics: list[tuple[int, str, str]]) -> dict[str, Any]:
+    return {
+        "type": "ActionSet",
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": f"{number}. {title}",
+                "data": {"action": "topic", "topic": topic_id},
+            }
+            for number, topic_id, title in topics
+        ],
+    }
+
+
+def to_card(reply: Reply) -> dict[str, Any]:
+    """A reply as an Adaptive Card: the urgent lead first (attention colour), then the privacy
+    warning, the answer or notice, choices, contacts, related topics, sources, the "Was this
+    helpful?" buttons and the privacy reminder."""
+    numbered = offered(reply)
+    body: list[dict[str, Any]] = []
+    if reply.urgent_lead:
+        body.append(
+            {
+                "type": "Container",
+                "style": "attention",
+                "items": [
+                    _text(line, weight="Bolder", color="Attention") for line in reply.urgent_lead
+                ],
+            }
+        )
+    if reply.privacy_warning:
+        body.append(_text(reply.privacy_warning, color="Warning", weight="Bolder"))
+    if reply.notice:
+        body.append(_text(reply.notice))
+    if reply.topic is not None:
+        body.append(_text(reply.topic.title, weight="Bolder", size="Large"))
+        body.extend(
+            _text(part.strip()) for part in reply.topic.answer.split("\n\n") if part.strip()
+        )
+    if reply.choices:
+        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        body.append(_heading(heading))
+        body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in reply.choices]))
+    if reply.contacts:
+        body.append(_heading("Who to contact"))
+        facts = [
+            {
+                "title": contact.name,
+                "value": contact.reach + (f" ({EXAMPLE_LABEL})" if contact.example else ""),
+            }
+            for contact in reply.contacts
+        ]
+        body.append({"type": "FactSet", "facts": facts})
+    related = [t for t in reply.related if t not in reply.choices]
+    if related:
+        body.append(_heading("More on this"))
+        body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in related]))
+    if reply.topic is not None and reply.topic.sources:
+        links = "\n".join(f"- [{s.title}]({s.url})" for s in reply.topic.sources)
+        body.append(_text(f"Sources:\n{links}", isSubtle=True, size="Small"))
+    if reply.topic is not None:
+        body.append(_text("Was this helpful?", spacing="Medium"))
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.Submit",
+                        "title": title,
+                        "data": {"action": "feedback", "topic": reply.topic.id, "helpful": helpful},
+                    }
+                    for title, helpful in (("Yes", True), ("No", False))
+                ],
+            }
+        )
+    body.append(_text(reply.privacy_reminder, isSubtle=True, size="Small", spacing="Medium"))
+    return {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+        "fallbackText": plain_text(reply),
+        "msteams": {"width": "Full"},
+    }
+
+
+def reply_activity(reply: Reply) -> Activity:
+    """The message that carries a reply: the card, with the plain text as its fallback.
+
+    The plain text goes in `summary` (what Bot Framework shows where a card cannot be rendered,
+    and in notifications) and the card's `fallbackText`, not in `text`: Teams shows `text` above
+    the card, so the whole answer would appear twice.
+    """
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(to_card(reply)))
+    activity.summary = plain_text(reply)
+    return activity
+
+
+# --- sending, with bounded retries --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a send the connector refused for now (429, 5xx)."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt `attempt` (1-based): Retry-After when the
+        connector gave one, else exponential backoff; never more than `max_delay`."""
+        wanted = retry_after if retry_after is not None else self.base_delay * 2 ** (attempt - 1)
+        return max(0.0, min(wanted, self.max_delay))
+
+
+def _status(error: Exception) -> int | None:
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retry_after(error: Exception) -> float | None:
+    headers = getattr(getattr(error, "response", None), "headers", None) or {}
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _retryable(error: Exception) -> bool:
+    status = _status(error)
+    if status is not None:
+        return status in RETRY_STATUSES
+    # No HTTP response at all: the connector could not be reached (msrest's ClientRequestError).
+    return type(error).__name__ == "ClientRequestError"
+
+
+async def send_with_retry(
+    turn_context: TurnContext, activity: Activity, policy: RetryPolicy
+) -> bool:
+    """Send one activity; retry connector errors with bounded backoff. A final failure is logged
+    (status and error type only, never text) and swallowed, so the bot stays up."""
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            await turn_context.send_activity(activity)
+            return True
+        except Exception as error:
+            if attempt < policy.attempts and _retryable(error):
+                await asyncio.sleep(policy.delay(attempt, _retry_after(error)))
+                continue
+            logs.LOGGER.error(
+                "send_failed",
+                extra={
+                    "event": "send_failed",
+                    "channel": CHANNEL,
+                    "status": _status(error),
+                    "error_type": type(error).__name__,
+                    "attempts": attempt,
+                },
+            )
+            return False
+    return False
+
+
+# --- the bot ----------------------------------------------------------------------------------
+
+
+class TeamsBot(ActivityHandler):  # type: ignore[misc]
+    """Answers messages and card submits, records feedback, welcomes once when added."""
+
+    def __init__(
+        self,
+        ask: Callable[[Question], Reply],
+        knows_topic: Callable[[str], bool],
+        retry: RetryPolicy,
+    ) -> None:
+        super().__init__()
+        self._ask = ask
+        self._knows_topic = knows_topic
+        self._retry = retry
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        try:
+            await super().on_turn(turn_context)
+        finally:
+            await _close_connector(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        value = _submitted(turn_context.activity)
+        if value.get("action") == "feedback":
+            await self._feedback(turn_context, value)
+            return
+        reply = self._ask(to_question(turn_context.activity))
+        await send_with_retry(turn_context, reply_activity(reply), self._retry)
+
+    async def _feedback(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        topic = _topic_id(value.get("topic"))
+        helpful = value.get("helpful")
+        # Only ids of known topics are logged: a crafted submit must not smuggle text into logs.
+        if topic and self._knows_topic(topic) and isinstance(helpful, bool):
+            logs.LOGGER.info(
+                "feedback",
+                extra={"event": "feedback", "channel": CHANNEL, "topic": topic, "helpful": helpful},
+            )
+        await send_with_retry(turn_context, MessageFactory.text(THANKS), self._retry)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        recipient = turn_context.activity.recipient
+        bot_id = recipient.id if recipient else None
+        if bot_id and any(member.id == bot_id for member in members_added or []):
+            logs.LOGGER.info("welcomed", extra={"event": "welcomed", "channel": CHANNEL})
+            await send_with_retry(turn_context, MessageFactory.text(WELCOME), self._retry)
+
+
+async def _close_connector(turn_context: TurnContext) -> None:
+    """Close the HTTP session of the turn's connector client: the SDK makes one per turn and
+    never closes it."""
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    if client is not None:
+        await client.__aexit__(None, None, None)
+
+
+async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    # The type only: an exception's message may quote what was typed.
+    logs.LOGGER.error(
+        "turn_failed",
+        extra={"event": "turn_failed", "channel": CHANNEL, "error_type": type(error).__name__},
+    )
+
+
+# --- the HTTP endpoint --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamsEndpoint:
+    """What `POST /api/messages` needs: the SDK's adapter and the bot."""
+
+    adapter: Any
+    bot: TeamsBot
+    authenticated: bool
+
+
+TEAMS_KEY = web.AppKey("teams", TeamsEndpoint)
+
+
+def parse_activity(body: Any) -> Activity | None:
+    """The Activity in a request body, or None when the body is not one."""
+    if not isinstance(body, dict):
+        return None
+    kind, service_url = body.get("type"), body.get("serviceUrl")
+    conversation = body.get("conversation")
+    if not isinstance(kind, str) or not kind:
+        return None
+    if not isinstance(service_url, str) or urlsplit(service_url).scheme not in ("http", "https"):
+        return None
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return None
+    try:
+        return Activity().deserialize(body)
+    except Exception:  # the SDK's DeserializationError: a field of the wrong type
+        return None
+
+
+def _refused(status: int, error: str) -> web.Response:
+    logs.LOGGER.warning("refused", extra={"event": "refused", "channel": CHANNEL, "status": status})
+    return web.json_response({"error": error}, status=status)
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    """`POST /api/messages`: one activity from the Bot Framework connector."""
+    endpoint = request.app[TEAMS_KEY]
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        return _refused(400, "the body must be a JSON Bot Framework Activity")
+    activity = parse_activity(body)
+    if activity is None:
+        return _refused(400, "the body must be a JSON Bot Framework Activity")
+    header = request.headers.get("Authorization", "")
+    try:
+        invoke = await endpoint.adapter.process_activity(header, activity, endpoint.bot.on_turn)
+    except PermissionError:
+        return _refused(401, "unauthorized")
+    except AuthenticationUnavailable:
+        return _refused(503, "cannot check the token now; try again")
+    if invoke is not None:
+        return web.json_response(invoke.body, status=invoke.status)
+    return web.Response(status=200)
+
+
+def create_endpoint(
+    settings: TeamsSettings,
+    *,
+    ask: Callable[[Question], Reply],
+    knows_topic: Callable[[str], bool],
+    retry: RetryPolicy | None = None,
+) -> TeamsEndpoint:
+    """The SDK's CloudAdapter, configured from the settings, and the bot behind it."""
+    authentication = CleanAuthentication(
+        ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+    )
+    adapter = CloudAdapter(authentication)
+    adapter.on_turn_error = _on_turn_error
+    bot = TeamsBot(ask, knows_topic, retry or RetryPolicy())
+    return TeamsEndpoint(adapter=adapter, bot=bot, authenticated=settings.authenticated)
+
+
+def setup(
+    app: web.Application,
+    settings: TeamsSettings,
+    *,
+    production: bool,
+    ask: Callable[[Question], Reply],
+    knows_topic: Callable[[str], bool],
+) -> None:
+    """Add `POST /api/messages` to the app, and announce at start how Teams is authenticated.
+
+    Without MicrosoftAppId, authentication is off: served in development (with a warning at
+    start), never in production.
+    """
+    if production and not settings.authenticated:
+        app.cleanup_ctx.append(_announce_off)
+        return
+    app[TEAMS_KEY] = create_endpoint(settings, ask=ask, knows_topic=knows_topic)
+    app.router.add_post("/api/messages", messages)
+    app.cleanup_ctx.append(_announce)
+
+
+async def _announce(app: web.Application) -> AsyncIterator[None]:
+    if app[TEAMS_KEY].authenticated:
+        logs.LOGGER.info("teams_ready", extra={"event": "teams_ready", "path": "/api/messages"})
+    else:
+        logs.LOGGER.warning(AUTH_OFF, extra={"event": "teams_auth_off", "path": "/api/messages"})
+    yield
+
+
+async def _announce_off(app: web.Application) -> AsyncIterator[None]:
+    logs.LOGGER.warning(TEAMS_OFF, extra={"event": "teams_off"})
+    yield

@@ -1,0 +1,531 @@
+"""Microsoft Teams through the real CloudAdapter over HTTP on 127.0.0.1.
+
+A fake Bot Framework (tests/teams_peer.py) serves OpenID metadata and keys for the tokens these
+tests sign, an HTTPS authority that issues the bot's outbound token, and the connector the bot
+replies to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import struct
+import subprocess
+import sys
+import zipfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from botbuilder.schema import Activity
+
+from adapters.app import create_app
+from adapters.logs import JsonFormatter
+from adapters.settings import Settings, SettingsError, TeamsSettings
+from adapters.teams import RetryPolicy, message_text, to_card, to_question
+from bot import Bot, Question
+from bot.compose import CALL_999, EXAMPLE_LABEL, PRIVACY_REMINDER, PRIVACY_WARNING, plain_text
+from bot.models import Outcome
+from tests.conftest import ROOT
+from tests.teams_peer import (
+    APP_ID,
+    APP_PASSWORD,
+    OUTBOUND_TOKEN,
+    Peer,
+    new_key,
+    self_signed_certificate,
+)
+
+T = TypeVar("T")
+BOT_ID = f"28:{APP_ID}"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> Any:
+    return new_key()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_certificate(tmp_path_factory.mktemp("teams-peer"))
+
+
+@pytest.fixture
+def peer(
+    signing_key: Any, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Peer]:
+    # MSAL (through requests) must trust the peer's self-signed certificate.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))
+    with Peer(signing_key=signing_key, cert=certificate) as running:
+        yield running
+
+
+def activity(peer: Peer, text: str = "who is the lado", **changes: Any) -> dict[str, Any]:
+    """A personal-chat message as Teams sends it."""
+    body: dict[str, Any] = {
+        "type": "message",
+        "id": "1700000000001",
+        "channelId": "msteams",
+        "serviceUrl": peer.service_url,
+        "from": {"id": "29:staff", "name": "A member of staff"},
+        "recipient": {"id": BOT_ID, "name": "Safeguarding Bot"},
+        "conversation": {"id": "a:personal-chat", "conversationType": "personal"},
+        "text": text,
+    }
+    body.update(changes)
+    return body
+
+
+def with_app(
+    bot: Bot, env: dict[str, str], use: Callable[[TestClient[Any, Any]], Awaitable[T]]
+) -> T:
+    """Start the real app (built from `env`) on a loopback port, run `use` against it, stop it."""
+
+    async def run() -> T:
+        app = create_app(Settings.from_env(env), bot)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            return await asyncio.wait_for(use(client), timeout=60)
+
+    return asyncio.run(run())
+
+
+def post(body: Any, token: str | None = None) -> Callable[[TestClient[Any, Any]], Awaitable[int]]:
+    """A `use` that posts one activity (with `Bearer token` when given) and returns the status."""
+
+    async def use(client: TestClient[Any, Any]) -> int:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = body if isinstance(body, bytes) else json.dumps(body)
+        response = await client.post("/api/messages", data=data, headers=headers)
+        return response.status
+
+    return use
+
+
+def card_of(sent: dict[str, Any]) -> dict[str, Any]:
+    attachments = sent["attachments"]
+    assert attachments[0]["contentType"] == CARD
+    content: dict[str, Any] = attachments[0]["content"]
+    return content
+
+
+def texts(card: dict[str, Any]) -> list[str]:
+    """Every TextBlock's text in a card, in order, containers included."""
+    found: list[str] = []
+    for element in card["body"]:
+        if element["type"] == "TextBlock":
+            found.append(element["text"])
+        for item in element.get("items", []):
+            found.append(item["text"])
+    return found
+
+
+def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppPassword": "secret"}, "MicrosoftAppId"),
+        ({"MicrosoftAppTenantId": "tenant"}, "MicrosoftAppId"),
+        (
+            {
+                "MicrosoftAppId": APP_ID,
+                "MicrosoftAppPassword": "p",
+                "MicrosoftAppType": "SingleTenant",
+            },
+            "MicrosoftAppTenantId",
+        ),
+        (
+            {"MicrosoftAppId": APP_ID, "MicrosoftAppType": "UserAssignedMSI"},
+            "MicrosoftAppTenantId",
+        ),
+        (
+            {"TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": "https://example.org/openid"},
+            "TO_CHANNEL_FROM_BOT_LOGIN_URL",
+        ),
+    ],
+    ids=[
+        "no-password",
+        "no-app-id",
+        "tenant-only",
+        "single-no-tenant",
+        "msi-no-tenant",
+        "endpoints",
+    ],
+)
+def test_half_configured_teams_names_the_missing_variable(
+    env: dict[str, str], missing: str
+) -> None:
+    """A half-set Teams configuration is refused with the name of what is missing."""
+    with pytest.raises(SettingsError, match=missing):
+        TeamsSettings.from_env(env)
+
+
+def test_unknown_app_type_is_refused() -> None:
+    """MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI."""
+    with pytest.raises(SettingsError, match="MicrosoftAppType"):
+        TeamsSettings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppType": "Everyone"})
+
+
+def test_bot_framework_settings_pass_through_to_the_sdk(peer: Peer) -> None:
+    """Every endpoint setting the SDK reads passes through under its own name; the password is
+    kept out of `repr`."""
+    teams = TeamsSettings.from_env(peer.environment())
+    passed = dict(teams.bot_framework)
+    assert passed["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"] == peer.openid_url
+    assert passed["TO_CHANNEL_FROM_BOT_LOGIN_URL"] == peer.authority
+    assert passed["VALIDATE_AUTHORITY"] is False
+    assert teams.app_type == "MultiTenant"
+    assert APP_PASSWORD not in repr(teams)
+
+
+# --- answering ------------------------------------------------------------------------------------
+
+
+def test_message_is_answered_with_a_card_carrying_the_bots_token(
+    shipped_bot: Bot, peer: Peer
+) -> None:
+    """A signed personal message is answered with an Adaptive Card sent to the serviceUrl,
+    authenticated with the token the bot got from the authority."""
+    status = with_app(shipped_bot, peer.environment(), post(activity(peer), peer.token()))
+    assert status == 200
+    [sent] = peer.sent
+    assert sent.authorization == f"Bearer {OUTBOUND_TOKEN}"
+    assert peer.token_requests[0]["client_id"] == APP_ID
+    assert "Local authority designated officer (LADO)" in json.dumps(card_of(sent.activity))
+
+
+def test_reply_carries_the_plain_text_fallback(shipped_bot: Bot, peer: Peer) -> None:
+    """The reply's summary and the card's fallbackText hold the whole reply as plain text."""
+    with_app(shipped_bot, peer.environment(), post(activity(peer), peer.token()))
+    sent = peer.sent[0].activity
+    reply = shipped_bot.answer(Question("who is the lado"))
+    assert sent["summary"] == plain_text(reply)
+    assert card_of(sent)["fallbackText"] == plain_text(reply)
+
+
+def test_channel_question_is_answered_in_its_thread(shipped_bot: Bot, peer: Peer) -> None:
+    """In a channel, the reply goes to the question's thread (reply-to the question's id)."""
+    thread = "19:abc@thread.tacv2;messageid=1700000000001"
+    body = activity(
+        peer,
+        text="<at>Safeguarding Bot</at> who is the lado",
+        conversation={"id": thread, "conversationType": "channel"},
+    )
+    with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    [sent] = peer.sent
+    assert sent.path.endswith("/activities/1700000000001")
+    assert sent.activity["replyToId"] == "1700000000001"
+    assert sent.activity["conversation"]["id"] == thread
+
+
+def test_card_topic_submit_is_answered_as_that_topic(shipped_bot: Bot, peer: Peer) -> None:
+    """A topic button's submit (value with a topic id) gets that topic's answer."""
+    body = activity(peer, text="", value={"action": "topic", "topic": "whistleblowing"})
+    with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    assert "NSPCC Whistleblowing Advice Line" in json.dumps(card_of(peer.sent[0].activity))
+
+
+def test_feedback_is_logged_and_thanked(
+    shipped_bot: Bot, peer: Peer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A "Was this helpful?" submit logs a feedback event (topic id, helpful) and says thanks."""
+    body = activity(
+        peer, text="", value={"action": "feedback", "topic": "whistleblowing", "helpful": False}
+    )
+    with caplog.at_level(logging.INFO):
+        with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    [event] = [r for r in caplog.records if getattr(r, "event", "") == "feedback"]
+    assert (event.__dict__["topic"], event.__dict__["helpful"]) == ("whistleblowing", False)
+    assert peer.sent[0].activity["text"].startswith("Thanks")
+
+
+def test_welcome_is_sent_once_when_the_bot_is_added(shipped_bot: Bot, peer: Peer) -> None:
+    """When the bot is added, one welcome says what it does and does not do, and the privacy
+    reminder."""
+    body = activity(
+        peer,
+        type="conversationUpdate",
+        text=None,
+        membersAdded=[{"id": "29:staff"}, {"id": BOT_ID}],
+    )
+    with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    [sent] = peer.sent
+    assert "not a referral route" in sent.activity["text"]
+    assert PRIVACY_REMINDER in sent.activity["text"]
+
+
+def test_no_welcome_when_someone_else_is_added(shipped_bot: Bot, peer: Peer) -> None:
+    """A person joining a conversation the bot is already in gets no welcome."""
+    body = activity(peer, type="conversationUpdate", text=None, membersAdded=[{"id": "29:new"}])
+    status = with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    assert (status, peer.sent) == (200, [])
+
+
+def test_unknown_activity_type_is_accepted_and_ignored(shipped_bot: Bot, peer: Peer) -> None:
+    """An activity type the bot does not handle gets 200 and no reply."""
+    body = activity(peer, type="somethingNew")
+    status = with_app(shipped_bot, peer.environment(), post(body, peer.token()))
+    assert (status, peer.sent) == (200, [])
+
+
+# --- mentions ------------------------------------------------------------------------------------
+
+
+def _message(text: str, mentions: list[tuple[str, str]] = ()) -> Activity:  # type: ignore[assignment]
+    entities = [
+        {"type": "mention", "text": t, "mentioned": {"id": i, "name": "x"}} for t, i in mentions
+    ]
+    return Activity().deserialize(
+        {
+            "type": "message",
+            "text": text,
+            "recipient": {"id": BOT_ID, "name": "Safeguarding Bot"},
+            "entities": entities,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "mentions"),
+    [
+        ("<at>Safeguarding Bot</at> what is cse", [("<at>Safeguarding Bot</at>", BOT_ID)]),
+        (
+            "<at>Safeguarding</at> <at>Bot</at> what is cse",
+            [("<at>Safeguarding</at>", BOT_ID), ("<at>Bot</at>", BOT_ID)],
+        ),
+        ("<at>Safeguarding&nbsp;Bot</at>&nbsp;what is cse", []),
+        ("<at>SafeBot</at> what is cse", [("<at>SafeBot</at>", BOT_ID)]),
+        ("<p><at>Safeguarding Bot</at> what&nbsp;is <b>cse</b></p>", []),
+    ],
+    ids=["one-mention", "split-name", "html-entities", "renamed-bot", "html-markup"],
+)
+def test_bot_mentions_and_markup_are_stripped(text: str, mentions: list[tuple[str, str]]) -> None:
+    """Every @mention of the bot, split names and HTML entities included, is removed."""
+    assert message_text(_message(text, mentions)) == "what is cse"
+
+
+def test_other_peoples_mentions_keep_their_text() -> None:
+    """A mention of someone else stays in the question as plain text."""
+    activity_ = _message(
+        "<at>Safeguarding Bot</at> ask <at>Sam Lee</at>",
+        [("<at>Safeguarding Bot</at>", BOT_ID), ("<at>Sam Lee</at>", "29:sam")],
+    )
+    assert to_question(activity_).text == "ask Sam Lee"
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def test_urgent_lead_comes_first_in_the_card(shipped_bot: Bot) -> None:
+    """When a message is urgent, the card opens with 999 in the attention style."""
+    reply = shipped_bot.answer(Question("she's just told me her uncle is hurting her"))
+    first = to_card(reply)["body"][0]
+    assert first["style"] == "attention"
+    assert first["items"][0]["text"] == CALL_999
+
+
+def test_privacy_warning_comes_right_after_the_urgent_lead(shipped_bot: Bot) -> None:
+    """A privacy warning is the first thing after the urgent lead."""
+    reply = dataclasses.replace(
+        shipped_bot.answer(Question("she's just told me her uncle is hurting her")),
+        privacy_warning=PRIVACY_WARNING,
+    )
+    assert to_card(reply)["body"][1]["text"] == PRIVACY_WARNING
+
+
+def test_card_labels_example_contacts_in_the_facts(shipped_bot: Bot) -> None:
+    """Example contacts carry the example label in the contacts FactSet."""
+    card = to_card(shipped_bot.answer(Question("who is the lado")))
+    [facts] = [e["facts"] for e in card["body"] if e["type"] == "FactSet"]
+    lado = next(f for f in facts if f["title"] == "Local authority designated officer (LADO)")
+    assert EXAMPLE_LABEL in lado["value"]
+
+
+def test_choices_are_submit_buttons_with_topic_ids(shipped_bot: Bot) -> None:
+    """Each offered choice is an Action.Submit button carrying its topic id."""
+    topics = list(shipped_bot.knowledge.topics.values())[:2]
+    reply = dataclasses.replace(
+        shipped_bot.answer(Question("")), outcome=Outcome.AMBIGUOUS, choices=tuple(topics)
+    )
+    submitted = [b["data"].get("topic") for b in buttons(to_card(reply))]
+    assert [t.id for t in reply.choices] == submitted[: len(reply.choices)]
+    assert all(b["type"] == "Action.Submit" for b in buttons(to_card(reply)))
+
+
+def test_answer_card_asks_was_this_helpful(shipped_bot: Bot) -> None:
+    """An answered topic ends with Yes/No feedback buttons and the privacy reminder."""
+    card = to_card(shipped_bot.answer(Question("who is the lado")))
+    feedback = [b["data"] for b in buttons(card) if b["data"]["action"] == "feedback"]
+    assert [f["helpful"] for f in feedback] == [True, False]
+    assert "Was this helpful?" in texts(card)
+    assert texts(card)[-1] == PRIVACY_REMINDER
+    assert card["version"] == "1.5"
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+BAD_TOKENS: dict[str, Callable[[Peer], str | None]] = {
+    "missing-header": lambda peer: None,
+    "not-a-jwt": lambda peer: "not.a-jwt",
+    "wrong-signing-key": lambda peer: peer.token(key=new_key()),
+    "unknown-key-id": lambda peer: peer.token(kid="someone-elses-key"),
+    "expired": lambda peer: peer.token(expires_in=-3600),
+    "wrong-audience": lambda peer: peer.token(audience="another-bot"),
+    "wrong-issuer": lambda peer: peer.token(issuer="https://issuer.example.org"),
+    "wrong-serviceurl": lambda peer: peer.token(service_url="http://127.0.0.1:1/"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TOKENS))
+def test_bad_token_is_refused_with_401(shipped_bot: Bot, peer: Peer, case: str) -> None:
+    """Every bad token is a 401 (not a 500) and the bot sends nothing."""
+    status = with_app(shipped_bot, peer.environment(), post(activity(peer), BAD_TOKENS[case](peer)))
+    assert (status, peer.sent) == (401, [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        [1, 2],
+        {"text": "no type"},
+        {"type": "message", "conversation": {"id": "a"}},
+        {"type": "message", "serviceUrl": "http://127.0.0.1:1/", "conversation": "a"},
+        {
+            "type": "message",
+            "serviceUrl": "http://127.0.0.1:1/",
+            "conversation": {"id": "a"},
+            "timestamp": "yesterday",
+        },
+    ],
+    ids=[
+        "malformed",
+        "not-an-object",
+        "no-type",
+        "no-service-url",
+        "bad-conversation",
+        "bad-field",
+    ],
+)
+def test_body_that_is_not_an_activity_is_refused_with_400(
+    shipped_bot: Bot, peer: Peer, body: Any
+) -> None:
+    """A body that is not a Bot Framework Activity is a 400, before any token is checked."""
+    assert with_app(shipped_bot, peer.environment(), post(body, peer.token())) == 400
+
+
+# --- connector errors ---------------------------------------------------------------------------
+
+
+def test_throttled_send_is_retried(shipped_bot: Bot, peer: Peer) -> None:
+    """A 429 then a 503 from the connector are retried, honouring Retry-After; the reply lands."""
+    peer.fail_with = [(429, {"Retry-After": "0"}), (503, {"Retry-After": "0"})]
+    status = with_app(shipped_bot, peer.environment(), post(activity(peer), peer.token()))
+    assert (status, peer.attempts, len(peer.sent)) == (200, 3, 1)
+
+
+def test_send_that_keeps_failing_is_logged_and_the_bot_stays_up(
+    shipped_bot: Bot, peer: Peer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After bounded retries a failed send is logged without text; the bot still answers."""
+    attempts = RetryPolicy().attempts
+    peer.fail_with = [(503, {"Retry-After": "0"})] * attempts
+
+    async def use(client: TestClient[Any, Any]) -> tuple[int, int]:
+        first = await post(activity(peer, text="my pupil Jayden told me"), peer.token())(client)
+        second = await post(activity(peer), peer.token())(client)
+        return first, second
+
+    with caplog.at_level(logging.INFO):
+        assert with_app(shipped_bot, peer.environment(), use) == (200, 200)
+    [failed] = [r for r in caplog.records if getattr(r, "event", "") == "send_failed"]
+    assert (failed.__dict__["status"], failed.__dict__["attempts"]) == (503, attempts)
+    assert len(peer.sent) == 1
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert all("Jayden" not in line and "pupil" not in line for line in lines)
+
+
+def test_backoff_is_bounded() -> None:
+    """Backoff doubles from the base delay, honours Retry-After, and never exceeds the cap."""
+    policy = RetryPolicy(attempts=4, base_delay=0.5, max_delay=8.0)
+    assert [policy.delay(n, None) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert policy.delay(1, 3600) == 8.0
+    assert policy.delay(1, 0) == 0.0
+
+
+# --- authentication off -------------------------------------------------------------------------
+
+
+def test_without_app_id_authentication_is_off_and_said_loudly(
+    shipped_bot: Bot, peer: Peer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no MicrosoftAppId, an unsigned activity is answered and a warning says auth is off."""
+    with caplog.at_level(logging.INFO):
+        status = with_app(shipped_bot, {}, post(activity(peer)))
+    assert status == 200
+    assert peer.sent[0].authorization == ""
+    [warning] = [r for r in caplog.records if getattr(r, "event", "") == "teams_auth_off"]
+    assert warning.levelno == logging.WARNING
+
+
+def test_production_never_serves_teams_without_authentication(shipped_bot: Bot, peer: Peer) -> None:
+    """In production mode without MicrosoftAppId, /api/messages is not served at all."""
+    status = with_app(shipped_bot, {"SAFEGUARDING_MODE": "production"}, post(activity(peer)))
+    assert (status, peer.sent) == (404, [])
+
+
+# --- the app package -----------------------------------------------------------------------------
+
+
+def test_teams_package_holds_the_filled_manifest_and_icons(tmp_path: Path) -> None:
+    """`teams/package.py` zips manifest.json (placeholders filled) and the 192 and 32 px icons
+    at the root of the archive."""
+    out = tmp_path / "teams.zip"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "MicrosoftAppId": APP_ID,
+        "TEAMS_ORGANISATION": "Northmoor Council",
+        "TEAMS_WEBSITE_URL": "https://example.org/safeguarding",
+    }
+    subprocess.run(
+        [sys.executable, str(ROOT / "teams" / "package.py"), str(out)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+        sizes = {
+            name: struct.unpack(">II", archive.read(name)[16:24])
+            for name in ("color.png", "outline.png")
+        }
+    assert manifest["bots"][0]["botId"] == APP_ID
+    assert "{{" not in json.dumps(manifest)
+    assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
+
+
+def test_teams_package_names_a_missing_variable(tmp_path: Path) -> None:
+    """Without MicrosoftAppId the package is not built and the message names the variable."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "teams" / "package.py"), str(tmp_path / "teams.zip")],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, "MicrosoftAppId" in result.stderr) == (2, True)
