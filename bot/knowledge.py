@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.matching import normalise
 from bot.models import Contact, Source, Topic, UrgentRule, Where
-from bot.urgent import normalise_phrase
+from bot.urgent import expand, normalise_phrase
 from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -347,25 +347,91 @@ def _load_urgent(
     data = _read(path, problems)
     rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
     seen: dict[str, UrgentRule] = {}
+    sets: dict[str, tuple[str, ...]] = {}
+    spellings: list[tuple[str, tuple[str, ...]]] = []
+    if isinstance(data, LineDict):
+        for key in data:
+            if key not in ("sets", "spellings", "rules"):
+                out.add(
+                    _key_line(data, key),
+                    f"unknown key '{key}' (known keys: rules, sets, spellings)",
+                )
+        # sets: named phrase lists that groups and `unless` use as "$name".
+        table = data.get("sets", LineDict())
+        if not isinstance(table, LineDict):
+            out.add(_key_line(data, "sets"), "'sets:' must map names to lists of phrases")
+            table = LineDict()
+        for name, phrases in table.items():
+            line = _key_line(table, name)
+            if not ID_PATTERN.match(name):
+                out.add(line, f"set '{name}': a name must be lower case words joined by dashes")
+                continue
+            if not isinstance(phrases, LineList) or not phrases:
+                out.add(line, f"set '{name}' must be a non-empty list of phrases")
+                continue
+            if not all(isinstance(p, str) and p.strip() for p in phrases):
+                out.add(line, f"set '{name}': every phrase must be non-empty text")
+            expanded, unknown = expand((p for p in phrases if isinstance(p, str)), sets)
+            for ref in unknown:
+                out.add(line, f"set '{name}': '{ref}' is not a set defined above it")
+            sets[name] = tuple(expanded)
+        # spellings: a word, and the other single words staff type for it.
+        table = data.get("spellings", LineDict())
+        if not isinstance(table, LineDict):
+            out.add(_key_line(data, "spellings"), "'spellings:' must map words to lists of words")
+            table = LineDict()
+        for word, variants in table.items():
+            line = _key_line(table, word)
+            canonical = normalise_phrase(word)
+            ok = isinstance(variants, LineList) and bool(variants) and len(canonical.split()) == 1
+            # A number is a word here ("4" for "for"); true/false are YAML's reading of yes/no.
+            listed = variants if isinstance(variants, LineList) else []
+            words = [v for v in listed if isinstance(v, str | int) and not isinstance(v, bool)]
+            forms = [normalise_phrase(str(v)) for v in words]
+            if len(words) < len(listed):
+                forms.append("")
+            if not ok or any(len(form.split()) != 1 for form in forms):
+                out.add(
+                    line,
+                    f"spellings of '{word}' must be one word and a list of single words "
+                    '(quote words YAML reads otherwise, such as "no" and "yes")',
+                )
+                continue
+            spellings.append((canonical, tuple(forms)))
     for raw, _line in _entries(data, "rules", out):
         rule_id = raw.get("id")
         what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
         fields = _Fields(
-            raw, what, out, {"id", "description", "all_of", "say", "contacts"}, {"unless", "topic"}
+            raw,
+            what,
+            out,
+            {"id", "description", "all_of", "say", "contacts"},
+            {"unless", "topic", "near"},
         )
         if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
             if "id" in raw:
                 out.add(fields.line("id"), f"{what}: id must be lower case words joined by dashes")
             continue
-        groups = _phrase_groups(raw, what, out)
+        near = raw.get("near")
+        if near is not None and (isinstance(near, bool) or not isinstance(near, int) or near < 1):
+            out.add(
+                fields.line("near"), f"{what}: 'near' must be a whole number of words, 1 or more"
+            )
+            near = None
+        groups = _phrase_groups(raw, what, out, sets)
+        unless, unknown = expand((text for text, _ in fields.texts("unless")), sets)
+        for ref in unknown:
+            out.add(fields.line("unless"), f"{what}: '{ref}' is not a set (see 'sets:')")
         rule = UrgentRule(
             id=rule_id,
             description=fields.text("description"),
             all_of=groups,
-            unless=tuple(normalise_phrase(text) for text, _ in fields.texts("unless")),
+            unless=tuple(unless),
             say=fields.text("say"),
             contacts=tuple(text for text, _ in fields.texts("contacts")),
             topic=fields.text("topic", required=False) or None,
+            near=near,
+            spellings=tuple(spellings),
             where=out.at(raw.line),
         )
         if rule_id in seen:
@@ -376,7 +442,10 @@ def _load_urgent(
     return rules
 
 
-def _phrase_groups(raw: LineDict, what: str, out: _Collector) -> tuple[tuple[str, ...], ...]:
+def _phrase_groups(
+    raw: LineDict, what: str, out: _Collector, sets: Mapping[str, tuple[str, ...]]
+) -> tuple[tuple[str, ...], ...]:
+    """The rule's `all_of` groups, normalised, with every "$set" replaced by its phrases."""
     groups_raw = raw.get("all_of")
     if groups_raw is None:
         return ()
@@ -389,12 +458,15 @@ def _phrase_groups(raw: LineDict, what: str, out: _Collector) -> tuple[tuple[str
         if not isinstance(group, LineList) or not group:
             out.add(line, f"{what}: each item of 'all_of' must be a non-empty list of phrases")
             continue
-        phrases = []
+        texts = []
         for phrase in group:
-            if not isinstance(phrase, str) or not normalise_phrase(phrase):
+            if not isinstance(phrase, str) or not normalise_phrase(phrase.replace("$", "")):
                 out.add(line, f"{what}: every phrase must be non-empty text")
                 continue
-            phrases.append(normalise_phrase(phrase))
+            texts.append(phrase)
+        phrases, unknown = expand(texts, sets)
+        for ref in unknown:
+            out.add(line, f"{what}: '{ref}' is not a set (see 'sets:')")
         groups.append(tuple(phrases))
     return tuple(groups)
 

@@ -63,7 +63,11 @@ class UrgentRule:
     """A deterministic rule for a child in immediate danger or a live disclosure.
 
     The rule fires when, for every group in `all_of`, at least one of its phrases occurs in the
-    normalised message, and none of the `unless` phrases does.
+    normalised message, and none of the `unless` phrases does. With `near`, the groups' phrases
+    must occur within a stretch of `near` words, and only an `unless` phrase within `near` words
+    of that stretch, in a clause it touches, cancels it. `spellings` pairs a word with the other
+    ways staff write it ("with": "wiv", "w"); the table is the urgent file's, shared by all its
+    rules.
     """
 
     id: str
@@ -73,6 +77,8 @@ class UrgentRule:
     say: str
     contacts: tuple[str, ...]
     topic: str | None
+    near: int | None = None
+    spellings: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
     where: Where | None = field(default=None, compare=False)
 
 

@@ -1,15 +1,26 @@
 """Deterministic urgent rules: a child in immediate danger or a live disclosure.
 
 A rule fires when every one of its phrase groups has a phrase in the message and none of its
-`unless` phrases is there. Matching is on whole words of the normalised text; words of five
-letters or more tolerate one typo (optimal string alignment distance 1), `#` in a phrase stands
-for any number and `*` for any one word. No similarity score is involved.
+`unless` phrases is there; a rule with `near: N` needs one phrase of every group inside a stretch
+of N words, and only an `unless` phrase within N words of that stretch cancels it. No similarity
+score is involved.
+
+How a message is read, word by word:
+- lower-cased, punctuation removed, and an apostrophe's short ending joined to its word
+  ("she's" reads as "shes", "won't" as "wont"), so it matches the way staff type without them;
+- a word of the file's `spellings:` also reads as the word it stands for ("wiv" as "with");
+- a word of four letters or more that is not itself a rule word also reads as any rule word of
+  five letters or more one typo away (optimal string alignment distance 1: a letter wrong,
+  missing, extra, or two swapped), so "hurtign" reads as "hurting" but "night" stays "night";
+- a number reads as `#` ("14" as "#", "7pm" as "#pm", "14yo" as "#yo").
+In a phrase, `#` stands for any number and `*` for any one word.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -18,9 +29,51 @@ from bot.matching import normalise
 from bot.models import UrgentRule
 
 FUZZY_MIN_LENGTH = 5
-_NUMBER = re.compile(r"\d+([a-z]*)")
 ANY_NUMBER = "#"
 ANY_WORD = "*"
+SET_MARK = "$"
+UNLESS = -1  # the slot of a rule's `unless` phrases, beside its groups 0, 1, 2...
+_NUMBER = re.compile(r"\d+([a-z]*)")
+# "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
+_CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
+
+# Where one clause of a message ends: . , ; : ! ? before a space or the end, or a new line.
+_CLAUSE_END = re.compile(r"[.,;:!?]+(?=\s|$)|\n")
+
+Span = tuple[int, int]
+
+
+def words(text: str) -> list[str]:
+    """A message's words as rules read them: normalised, with contractions joined."""
+    return normalise(_CONTRACTION.sub(r"\1", text)).split()
+
+
+def clauses(text: str) -> tuple[list[str], list[int]]:
+    """A message's words (as `words` reads them) and the clause number of each word."""
+    tokens: list[str] = []
+    numbers: list[int] = []
+    for number, clause in enumerate(_CLAUSE_END.split(text)):
+        clause_words = words(clause)
+        tokens.extend(clause_words)
+        numbers.extend([number] * len(clause_words))
+    return tokens, numbers
+
+
+def normalise_phrase(phrase: str) -> str:
+    """Normalise a rule phrase like a message, keeping the `#` and `*` placeholders."""
+    out: list[str] = []
+    for word in phrase.split():
+        if word == ANY_WORD:
+            out.append(word)
+        elif word.startswith(ANY_NUMBER):
+            out.append(ANY_NUMBER + "".join(words(word[1:])))
+        else:
+            out.extend(words(word))
+    return " ".join(out)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class UrgentRules:
@@ -28,6 +81,11 @@ class UrgentRules:
 
     def __init__(self, rules: Iterable[UrgentRule]) -> None:
         self.rules = tuple(rules)
+        self._spelled: dict[str, set[str]] = {}
+        for rule in self.rules:
+            for canonical, variants in rule.spellings:
+                for variant in variants:
+                    self._spelled.setdefault(variant, set()).add(canonical)
         vocabulary = {
             token
             for rule in self.rules
@@ -36,16 +94,44 @@ class UrgentRules:
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
         }
         self._exact = frozenset(vocabulary)
-        self._fuzzy = tuple(sorted(t for t in vocabulary if len(t) >= FUZZY_MIN_LENGTH))
+        # Every long rule word under itself and each of its one-letter deletions: two words one
+        # typo apart always share one of these keys (the "symmetric delete" method).
+        self._near: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= FUZZY_MIN_LENGTH:
+                for key in {word} | _deletions(word):
+                    self._near.setdefault(key, set()).add(word)
+        # Each phrase once, under its first word that is not `*`, with the (rule, group) slots
+        # it belongs to; `unless` phrases use the slot UNLESS.
+        self._slots: dict[tuple[str, ...], list[tuple[int, int]]] = {}
+        for index, rule in enumerate(self.rules):
+            for slot, phrases in (*enumerate(rule.all_of), (UNLESS, rule.unless)):
+                for text in dict.fromkeys(phrases):
+                    self._slots.setdefault(tuple(text.split()), []).append((index, slot))
+        # Each phrase is looked for from its longest word, usually its rarest in a message.
+        self._anchored: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._unanchored: list[tuple[str, ...]] = []
+        for phrase in self._slots:
+            anchor = _anchor(phrase)
+            if anchor is None:
+                self._unanchored.append(phrase)
+            else:
+                self._anchored.setdefault(phrase[anchor], []).append((phrase, anchor))
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def _read_token(self, token: str) -> frozenset[str]:
-        """The rule words a message word can stand for: itself, and near spellings."""
-        readings = {token} if token in self._exact else set()
-        if len(token) >= FUZZY_MIN_LENGTH - 1:
-            for word in self._fuzzy:
-                if abs(len(word) - len(token)) <= 1 and OSA.distance(token, word, score_cutoff=1) <= 1:
-                    readings.add(word)
+        """The rule words a message word can stand for: itself, spellings and near spellings."""
+        readings: set[str] = set()
+        for form in (token, *self._spelled.get(token, ())):
+            if form in self._exact or form == ANY_NUMBER:
+                readings.add(form)
+            if len(form) >= FUZZY_MIN_LENGTH - 1 and form not in self._exact:
+                candidates: set[str] = set()
+                for key in {form} | _deletions(form):
+                    candidates |= self._near.get(key, set())
+                for word in candidates:
+                    if word not in readings and OSA.distance(form, word, score_cutoff=1) <= 1:
+                        readings.add(word)
         number = _NUMBER.fullmatch(token)
         if number:
             # "14" reads as "#", "7pm" as "#pm", "14yo" as "#yo".
@@ -54,53 +140,144 @@ class UrgentRules:
 
     def fired(self, text: str) -> list[UrgentRule]:
         """The rules that `text` triggers, in the order they are declared."""
-        tokens = normalise(text).split()
+        tokens, clause_of = clauses(text)
         if not tokens or not self.rules:
             return []
-        message = _Message([self._readings(token) for token in tokens])
-        return [rule for rule in self.rules if message.fires(rule)]
+        readings = [self._readings(token) for token in tokens]
+        positions: dict[str, list[int]] = {}
+        for position, rule_words in enumerate(readings):
+            for word in rule_words:
+                positions.setdefault(word, []).append(position)
+        # Only phrases anchored on a word the message has can occur in it.
+        found: dict[tuple[int, int], list[Span]] = {}
+        for word in positions.keys() & self._anchored.keys():
+            for phrase, anchor in self._anchored[word]:
+                spans = _find(phrase, anchor, readings, positions)
+                if spans:
+                    for slot in self._slots[phrase]:
+                        found.setdefault(slot, []).extend(spans)
+        for phrase in self._unanchored:
+            spans = [(i, i + len(phrase) - 1) for i in range(len(readings) - len(phrase) + 1)]
+            for slot in self._slots[phrase] if spans else ():
+                found.setdefault(slot, []).extend(spans)
+        return [
+            rule
+            for index, rule in enumerate(self.rules)
+            if _fires(
+                rule,
+                [found.get((index, g), []) for g in range(len(rule.all_of))],
+                found.get((index, UNLESS), []),
+                clause_of,
+            )
+        ]
 
 
-class _Message:
-    """A message's words, each with the rule words it can stand for, indexed by rule word."""
+def _anchor(phrase: tuple[str, ...]) -> int | None:
+    """The index of the word to look a phrase up by: its longest word, a number only if it must
+    be, never `*`; None for a phrase of `*` only."""
+    ranked = [
+        (word.startswith(ANY_NUMBER), -len(word), i)
+        for i, word in enumerate(phrase)
+        if word != ANY_WORD
+    ]
+    return min(ranked)[2] if ranked else None
 
-    def __init__(self, readings: Sequence[frozenset[str]]) -> None:
-        self.readings = readings
-        self.positions: dict[str, list[int]] = {}
-        for position, words in enumerate(readings):
-            for word in words:
-                self.positions.setdefault(word, []).append(position)
 
-    def fires(self, rule: UrgentRule) -> bool:
-        if any(self.contains(phrase) for phrase in rule.unless):
-            return False
-        return all(any(self.contains(phrase) for phrase in group) for group in rule.all_of)
+def _find(
+    phrase: tuple[str, ...],
+    anchor: int,
+    readings: Sequence[frozenset[str]],
+    positions: dict[str, list[int]],
+) -> list[Span]:
+    """Every (first, last) word position where `phrase` occurs in a message."""
+    size = len(phrase)
+    found: list[Span] = []
+    for position in positions.get(phrase[anchor], ()):
+        start = position - anchor
+        if start < 0 or start + size > len(readings):
+            continue
+        if all(
+            word == ANY_WORD or word in readings[start + offset]
+            for offset, word in enumerate(phrase)
+        ):
+            found.append((start, start + size - 1))
+    return found
 
-    def contains(self, phrase: str) -> bool:
-        words = phrase.split()
-        anchor = next((i for i, w in enumerate(words) if w != ANY_WORD), None)
-        if anchor is None:
-            return len(self.readings) >= len(words)
-        for position in self.positions.get(words[anchor], ()):
-            start = position - anchor
-            if start < 0 or start + len(words) > len(self.readings):
-                continue
-            if all(
-                word == ANY_WORD or word in self.readings[start + offset]
-                for offset, word in enumerate(words)
-            ):
-                return True
+
+def _fires(
+    rule: UrgentRule, groups: list[list[Span]], blockers: list[Span], clause_of: Sequence[int]
+) -> bool:
+    """Whether a rule fires, given where each of its groups and `unless` phrases occur.
+
+    Without `near`, any `unless` phrase cancels the rule. With `near`, a match is a stretch of
+    at most `near` words holding a phrase of every group, and an `unless` phrase cancels it only
+    when it is within `near` words of the stretch and in a clause the stretch touches.
+    """
+    if not groups or not all(groups):
         return False
+    if rule.near is None:
+        return not blockers
+    near = rule.near
+    return any(
+        not any(
+            b_start >= start - near
+            and b_end <= end + near
+            and clause_of[start] <= clause_of[b_end]
+            and clause_of[b_start] <= clause_of[end]
+            for b_start, b_end in blockers
+        )
+        for start, end in _windows([_Group(spans) for spans in groups], near)
+    )
 
 
-def normalise_phrase(phrase: str) -> str:
-    """Normalise a rule phrase like a message, keeping the `#` and `*` placeholders."""
-    words = []
-    for word in phrase.split():
-        if word == ANY_WORD:
-            words.append(word)
-        elif word.startswith(ANY_NUMBER):
-            words.append(ANY_NUMBER + normalise(word[1:]).replace(" ", ""))
-        else:
-            words.extend(normalise(word).split())
-    return " ".join(words)
+class _Group:
+    """Where one phrase group occurs in a message: spans sorted by start, for window search."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        spans = sorted(spans)
+        self.starts = [start for start, _ in spans]
+        # The earliest end among the spans from index i on.
+        self.min_end = [end for _, end in spans]
+        for i in range(len(spans) - 2, -1, -1):
+            self.min_end[i] = min(self.min_end[i], self.min_end[i + 1])
+
+    def earliest_end_from(self, position: int) -> int | None:
+        """The earliest end of a span starting at or after `position`, if any."""
+        i = bisect_left(self.starts, position)
+        return self.min_end[i] if i < len(self.starts) else None
+
+
+def _windows(groups: list[_Group], near: int) -> Iterable[Span]:
+    """Stretches of at most `near` words holding a phrase of every group."""
+    for start in sorted({start for group in groups for start in group.starts}):
+        end = start
+        for group in groups:
+            group_end = group.earliest_end_from(start)
+            if group_end is None:
+                return
+            end = max(end, group_end)
+        if end - start < near:
+            yield start, end
+
+
+def expand(
+    phrases: Iterable[str], sets: Mapping[str, Sequence[str]]
+) -> tuple[list[str], list[str]]:
+    """Normalised phrases with every `$name` word replaced by each phrase of the set `name`
+    ("in a $vehicle" is "in a car", "in a van"...); and the `$name`s that are not sets."""
+    out: list[str] = []
+    unknown: list[str] = []
+    for phrase in phrases:
+        variants = [""]
+        for word in phrase.split():
+            if word.startswith(SET_MARK):
+                name = word[len(SET_MARK) :]
+                if name not in sets:
+                    unknown.append(word)
+                    variants = []
+                    break
+                variants = [f"{v} {p}" for v in variants for p in sets[name]]
+            else:
+                variants = [f"{v} {word}" for v in variants]
+        out.extend(normalised for v in variants if (normalised := normalise_phrase(v)))
+    return list(dict.fromkeys(out)), unknown

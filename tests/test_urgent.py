@@ -1,0 +1,223 @@
+"""Urgent rules: which messages get the 999 instruction first, and how the matcher reads them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge import check, load
+from bot.models import UrgentRule
+from bot.urgent import UrgentRules
+from tests.conftest import KnowledgeDir
+
+ROOT = Path(__file__).resolve().parent.parent
+PHRASINGS = yaml.safe_load((ROOT / "tests" / "data" / "urgent_phrasings.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def shipped_rules() -> UrgentRules:
+    return UrgentRules(load(ROOT / "knowledge").urgent_rules)
+
+
+def rule(
+    *groups: list[str],
+    unless: tuple[str, ...] = (),
+    near: int | None = None,
+    rule_id: str = "r",
+    spellings: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> UrgentRule:
+    """A rule built in code, with phrases already normalised as the loader would."""
+    return UrgentRule(
+        id=rule_id,
+        description="test rule",
+        all_of=tuple(tuple(group) for group in groups),
+        unless=unless,
+        say="Stay with the child.",
+        contacts=("police-999", "dsl"),
+        topic=None,
+        near=near,
+        spellings=spellings,
+    )
+
+
+def fires(rules: UrgentRule | list[UrgentRule], text: str) -> list[str]:
+    listed = rules if isinstance(rules, list) else [rules]
+    return [r.id for r in UrgentRules(listed).fired(text)]
+
+
+@pytest.mark.parametrize("message", PHRASINGS["urgent"])
+def test_urgent_phrasing_gets_999_first(shipped_rules: UrgentRules, message: str) -> None:
+    """Every message describing a child in immediate danger fires at least one urgent rule."""
+    assert shipped_rules.fired(message), message
+
+
+@pytest.mark.parametrize("message", PHRASINGS["not_urgent"])
+def test_not_urgent_phrasing_gets_no_999_banner(shipped_rules: UrgentRules, message: str) -> None:
+    """Policy, training, hypothetical and past-event questions fire no urgent rule."""
+    assert [r.id for r in shipped_rules.fired(message)] == [], message
+
+
+def test_danger_inside_a_long_unrelated_question_still_fires(shipped_rules: UrgentRules) -> None:
+    """Training and policy words in other clauses of a long message do not hide the danger."""
+    message = (
+        "quick question about our safeguarding training and the policy review for next term, "
+        "he's outside the school now waiting for her, anyway what does the procedure say "
+        "about recording"
+    )
+    assert shipped_rules.fired(message)
+
+
+def test_long_word_tolerates_one_typo() -> None:
+    """A word of five letters or more matches with a letter swapped, missing, extra or wrong."""
+    hurting = rule(["hurting"])
+    for typed in ("hurtign", "hurtng", "hurrting", "hurtinf"):
+        assert fires(hurting, f"he is {typed} her") == ["r"], typed
+
+
+def test_long_word_does_not_tolerate_two_typos() -> None:
+    """Two typos in one word are too far: "hrtign" is not "hurting"."""
+    assert fires(rule(["hurting"]), "he is hrtign her") == []
+
+
+def test_short_word_must_be_spelled_as_written() -> None:
+    """Words under five letters get no typo tolerance: "jsut" is not "just"."""
+    assert fires(rule(["just told"]), "she jsut told me") == []
+    assert fires(rule(["just told"]), "she just told me") == ["r"]
+
+
+def test_correctly_spelled_rule_word_is_not_read_as_a_typo_of_another() -> None:
+    """A message word that is itself a rule word stays that word: "night" is not "right"."""
+    rules = rule(["right now"], unless=("last night",))
+    assert fires(rules, "last night now") == []
+
+
+def test_hash_stands_for_any_number() -> None:
+    """`#` matches a number, and `#pm` or `#yo` a number with those letters after it."""
+    assert fires(rule(["in # minutes"]), "picking her up in 10 minutes") == ["r"]
+    assert fires(rule(["at #pm"]), "meeting at 7pm") == ["r"]
+    assert fires(rule(["#yo"]), "a 14yo girl") == ["r"]
+    assert fires(rule(["in # minutes"]), "in a few minutes") == []
+
+
+def test_star_stands_for_any_one_word() -> None:
+    """`*` matches exactly one word, whatever it is."""
+    assert fires(rule(["with * men"]), "she is with two men") == ["r"]
+    assert fires(rule(["with * men"]), "she is with men") == []
+
+
+def test_contraction_reads_with_or_without_apostrophe() -> None:
+    """An apostrophe makes no difference: "she's" is "shes" and "won't" is "wont"."""
+    shes = rule(["shes with him"])
+    assert fires(shes, "she's with him") == ["r"]
+    assert fires(shes, "SHES WITH HIM") == ["r"]
+    assert fires(rule(["wont let her leave"]), "he won\u2019t let her leave") == ["r"]
+
+
+def test_spelling_reads_as_the_word_it_stands_for() -> None:
+    """A word of the spellings table is read as its word: "wiv" as "with", "2nite" as tonight."""
+    spellings = (("with", ("wiv",)), ("tonight", ("2nite",)))
+    assert fires(rule(["with him"], ["tonight"], spellings=spellings), "wiv him 2nite") == ["r"]
+
+
+def test_every_group_must_match() -> None:
+    """A rule needs a phrase from each of its groups, not just one."""
+    danger = rule(["being hurt"], ["now", "right now"])
+    assert fires(danger, "a child is being hurt") == []
+    assert fires(danger, "a child is being hurt right now") == ["r"]
+
+
+def test_unless_phrase_cancels_the_rule() -> None:
+    """An `unless` phrase in the message stops the rule firing."""
+    danger = rule(["being hurt"], ["now"], unless=("what should i do if",))
+    assert fires(danger, "what should i do if a child is being hurt now") == []
+
+
+def test_near_needs_the_groups_within_that_many_words() -> None:
+    """With `near`, the groups' phrases must fall inside one stretch of that many words."""
+    danger = rule(["being hurt"], ["now"], near=5)
+    assert fires(danger, "being hurt now") == ["r"]
+    assert fires(danger, "being hurt and then a b c d e f g h now") == []
+
+
+def test_unless_far_from_the_match_does_not_cancel_it() -> None:
+    """With `near`, an `unless` phrase more than `near` words away leaves the match standing."""
+    danger = rule(["being hurt"], ["now"], unless=("training",), near=4)
+    assert fires(danger, "training dates a b c d e f g h i j a girl is being hurt now") == ["r"]
+    assert fires(danger, "training a girl is being hurt now") == []
+
+
+def test_unless_in_another_clause_does_not_cancel_the_match() -> None:
+    """With `near`, an `unless` phrase in a different clause of the message does not cancel."""
+    danger = rule(["being hurt"], ["now"], unless=("policy",), near=10)
+    assert fires(danger, "about the policy, a girl is being hurt now") == ["r"]
+    assert fires(danger, "about the policy a girl is being hurt now") == []
+
+
+def test_rules_fire_in_declared_order() -> None:
+    """Fired rules come back in the order the file declares them, not the order they match."""
+    first = rule(["knife"], rule_id="first")
+    second = rule(["now"], rule_id="second")
+    assert fires([first, second], "now he has a knife") == ["first", "second"]
+    assert fires([second, first], "now he has a knife") == ["second", "first"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!...", "\n\t"])
+def test_empty_or_punctuation_only_text_fires_nothing(
+    shipped_rules: UrgentRules, text: str
+) -> None:
+    """A message with no words fires no rule, and does not fail."""
+    assert shipped_rules.fired(text) == []
+
+
+def test_ten_thousand_characters_are_matched_whole(shipped_rules: UrgentRules) -> None:
+    """Danger in the middle of a 10,000-character message is found; filler alone is not."""
+    filler = "we are planning the staff rota and the timetable for next week and the trip "
+    padding = filler * (5_000 // len(filler))
+    assert shipped_rules.fired(padding + "shes with him now. " + padding)
+    assert shipped_rules.fired((padding * 2)[:10_000]) == []
+
+
+def test_set_names_expand_in_groups_and_inside_phrases(knowledge_dir: KnowledgeDir) -> None:
+    """`$name` stands for every phrase of a set, alone or inside a longer phrase."""
+    knowledge_dir.write(
+        "urgent.yaml",
+        """\
+        sets:
+          vehicle: [car, van]
+          now: [now, right now]
+        rules:
+          - id: danger-now
+            description: A child in a vehicle now.
+            all_of:
+              - [in a $vehicle]
+              - [$now]
+            say: Stay with the child.
+            contacts: [police-999, dsl]
+        """,
+    )
+    (loaded,) = load(knowledge_dir.root).urgent_rules
+    assert loaded.all_of == (("in a car", "in a van"), ("now", "right now"))
+
+
+def test_unknown_set_name_is_a_problem(knowledge_dir: KnowledgeDir) -> None:
+    """A `$name` that no set defines is reported at its line."""
+    knowledge_dir.replace("urgent.yaml", "[in danger, being hurt]", "[in danger, $hurt]")
+    problems = [str(p) for p in check(knowledge_dir.root)]
+    assert any("'$hurt' is not a set" in p for p in problems), problems
+
+
+def test_near_must_be_a_positive_whole_number(knowledge_dir: KnowledgeDir) -> None:
+    """`near: 0` or `near: soon` is reported; the rule is not silently loosened."""
+    knowledge_dir.replace("urgent.yaml", "    say:", "    near: 0\n    say:")
+    problems = [str(p) for p in check(knowledge_dir.root)]
+    assert any("'near' must be a whole number" in p for p in problems), problems
+
+
+def test_spellings_must_be_single_words(knowledge_dir: KnowledgeDir) -> None:
+    """A spelling that is more than one word is reported."""
+    text = (knowledge_dir.root / "urgent.yaml").read_text()
+    knowledge_dir.write("urgent.yaml", "spellings:\n  with: [wiv, w it]\n" + text)
+    problems = [str(p) for p in check(knowledge_dir.root)]
+    assert any("spellings of 'with'" in p for p in problems), problems
