@@ -5,21 +5,22 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 
 from __future__ import annotations
 
-import functools
 import json
-import time
 from typing import Any
 
 from aiohttp import web
 
-from adapters import logs, slack, teams
+from adapters import slack, teams
 from adapters import web as webchat
 from adapters.console import reply_json
+from adapters.recording import RECORDER_KEY, Recorder, recorder_context
+from adapters.service import Answered, ChatService
 from adapters.settings import Settings
-from bot import Bot, Question, Reply
+from bot import Bot, Question
 from bot.knowledge import KnowledgeError, example_contact_problems, load
+from bot.storage import SQLiteStorage, Storage
 
-BOT_KEY = web.AppKey("bot", Bot)
+SERVICE_KEY = web.AppKey("service", ChatService)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -45,18 +46,18 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(base)
 
 
-def answer(request: web.Request, question: Question) -> Reply:
-    """Answer through the app's bot and log the outcome (never the text)."""
-    return ask(request.app[BOT_KEY], question)
+def open_storage(settings: Settings) -> Storage:
+    """PostgreSQL when DATABASE_URL is set (the PaaS convention), else a SQLite file."""
+    if settings.database_url:
+        from adapters.postgres import PostgresStorage  # only a PostgreSQL deployment needs it
+
+        return PostgresStorage(settings.database_url)
+    return SQLiteStorage(settings.database_path)
 
 
-def ask(bot: Bot, question: Question) -> Reply:
-    """Answer with `bot` and log the outcome (never the text)."""
-    started = time.perf_counter()
-    reply = bot.answer(question)
-    elapsed = (time.perf_counter() - started) * 1000
-    logs.LOGGER.info("answered", extra=logs.reply_fields(reply, question.channel, elapsed))
-    return reply
+def answer(request: web.Request, question: Question) -> Answered:
+    """Answer through the app's chat service: logged (never the text) and kept, redacted."""
+    return request.app[SERVICE_KEY].answer(question)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -90,8 +91,10 @@ async def chat_ask(request: web.Request) -> web.Response:
         )
         return web.Response(status=413, text=webchat.page(error=error), content_type="text/html")
     question = Question(text=text, channel="web", chosen_topic=topic.strip() or None)
-    reply = answer(request, question)
-    return web.Response(text=webchat.page(webchat.render_reply(reply)), content_type="text/html")
+    answered = answer(request, question)
+    return web.Response(
+        text=webchat.page(webchat.render_reply(answered.reply)), content_type="text/html"
+    )
 
 
 async def api_ask(request: web.Request) -> web.Response:
@@ -110,8 +113,8 @@ async def api_ask(request: web.Request) -> web.Response:
             {"error": f"'question' must be under {webchat.MAX_QUESTION_CHARS} characters"},
             status=413,
         )
-    reply = answer(request, Question(text=text, channel="api", chosen_topic=topic))
-    return web.json_response(reply_json(reply))
+    answered = answer(request, Question(text=text, channel="api", chosen_topic=topic))
+    return web.json_response(reply_json(answered.reply))
 
 
 @web.middleware
@@ -126,22 +129,25 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
     return response
 
 
-def create_app(settings: Settings, bot: Bot | None = None) -> web.Application:
-    """Build the web application: health, web chat and JSON API on one aiohttp app."""
+def create_app(
+    settings: Settings, bot: Bot | None = None, *, storage: Storage | None = None
+) -> web.Application:
+    """Build the web application: health, web chat, JSON API, Slack and Teams on one app.
+
+    `bot` and `storage` default to what the settings name (the knowledge directory; SQLite or
+    PostgreSQL)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[security_headers])
     app[SETTINGS_KEY] = settings
-    app[BOT_KEY] = bot if bot is not None else build_bot(settings)
+    recorder = Recorder(storage or open_storage(settings), settings.retention_days)
+    service = ChatService(bot if bot is not None else build_bot(settings), recorder)
+    app[SERVICE_KEY] = service
+    app[RECORDER_KEY] = recorder
+    app.cleanup_ctx.append(recorder_context(recorder))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", chat_page)
     app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/ask", chat_ask)
     app.router.add_post("/api/ask", api_ask)
-    slack.mount(app, settings.slack, app[BOT_KEY])
-    teams.setup(
-        app,
-        settings.teams,
-        production=settings.production,
-        ask=functools.partial(ask, app[BOT_KEY]),
-        knows_topic=app[BOT_KEY].knowledge.topics.__contains__,
-    )
+    slack.mount(app, settings.slack, service)
+    teams.setup(app, settings.teams, production=settings.production, service=service)
     return app

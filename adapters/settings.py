@@ -38,6 +38,9 @@ class Settings:
     knowledge_dir: Path = Path("knowledge")
     mode: str = "development"
     log_level: str = "INFO"
+    database_url: str = field(default="", repr=False)
+    database_path: Path = Path("var/safeguarding-bot.sqlite3")
+    retention_days: int = 30
     slack: SlackSettings = field(default_factory=lambda: SlackSettings())
     teams: TeamsSettings = field(default_factory=lambda: TeamsSettings())
 
@@ -52,10 +55,13 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             host=_text(env, "HOST", "127.0.0.1"),
-            port=_port(env),
+            port=_whole_number(env, "PORT", 8080, 1, 65535),
             knowledge_dir=_directory(env, "KNOWLEDGE_DIR", shipped_knowledge()),
             mode=_choice(env, "SAFEGUARDING_MODE", "development", MODES),
             log_level=_choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+            database_url=_database_url(env),
+            database_path=Path(_text(env, "DATABASE_PATH", "var/safeguarding-bot.sqlite3")),
+            retention_days=_whole_number(env, "RETENTION_DAYS", 30, 1, 3650),
             slack=SlackSettings.from_env(env),
             teams=TeamsSettings.from_env(env),
         )
@@ -225,15 +231,6 @@ def _text(env: Mapping[str, str], name: str, default: str) -> str:
     return value or default
 
 
-def _port(env: Mapping[str, str]) -> int:
-    raw = env.get("PORT", "").strip()
-    if not raw:
-        return 8080
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise SettingsError(f"PORT must be a whole number from 1 to 65535, not {raw!r}")
-    return int(raw)
-
-
 def _directory(env: Mapping[str, str], name: str, default: Path) -> Path:
     raw = env.get(name, "").strip()
     if not raw:
@@ -259,3 +256,23 @@ def _choice(
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return value
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if raw and urlsplit(raw).scheme not in ("postgres", "postgresql"):
+        raise SettingsError(
+            "DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:port/name); "
+            "leave it unset to use SQLite"
+        )
+    return raw
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+

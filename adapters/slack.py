@@ -41,10 +41,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import logs
+from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
 from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
 from bot.models import Contact, Outcome, Topic
+from bot.storage import RECORD_ID
 
 EVENTS_PATH = "/slack/events"
 CHANNEL = "slack"
@@ -246,8 +248,8 @@ def _topic_buttons(topics: Iterable[Topic], numbered: Sequence[Topic]) -> dict[s
     return {"type": "actions", "elements": buttons[:25]}
 
 
-def _feedback(reply: Reply) -> list[dict[str, Any]]:
-    value = reply.topic.id if reply.topic is not None else "none"
+def _feedback(record_id: str | None) -> list[dict[str, Any]]:
+    value = record_id or "none"
     buttons = [
         {
             "type": "button",
@@ -263,10 +265,10 @@ def _feedback(reply: Reply) -> list[dict[str, Any]]:
     ]
 
 
-def to_blocks(reply: Reply) -> list[dict[str, Any]]:
+def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]]:
     """A reply as Block Kit, in the core's order: the 999 lead first and marked, the privacy
-    warning, the answer (or notice), choices, contacts, related topics, sources, feedback, and
-    the privacy reminder as context."""
+    warning, the answer (or notice), choices, contacts, related topics, sources, feedback (whose
+    buttons carry the kept record's id), and the privacy reminder as context."""
     numbered = offered(reply)
     blocks: list[dict[str, Any]] = []
     if reply.urgent_lead:
@@ -297,7 +299,7 @@ def to_blocks(reply: Reply) -> list[dict[str, Any]]:
             for s in reply.topic.sources
         )
         blocks.extend(_sections(f"*Sources*\n{links}"))
-    blocks.extend(_feedback(reply))
+    blocks.extend(_feedback(record_id))
     blocks.append({"type": "context", "elements": [_mrkdwn(escape(reply.privacy_reminder))]})
     return blocks
 
@@ -346,6 +348,24 @@ class KeyStore(Protocol):
     async def has(self, key: str) -> bool:
         """True if `key` is remembered and not expired."""
         ...
+
+
+class ServiceClaims:
+    """Event claims through the chat service, so every instance sharing the database agrees
+    which one answers an event (this process's memory decides while the database is away)."""
+
+    def __init__(self, service: ChatService) -> None:
+        self._service = service
+        self._claimed = MemoryKeyStore(SEEN_SECONDS)
+
+    async def add(self, key: str) -> bool:
+        claimed = await self._service.claim(key)
+        if claimed:
+            await self._claimed.add(key)
+        return claimed
+
+    async def has(self, key: str) -> bool:
+        return await self._claimed.has(key)
 
 
 class MemoryKeyStore:
@@ -493,23 +513,15 @@ async def call(method: str, send: Awaitable[Any]) -> bool:
 # Handlers
 
 
-def _answer(bot: Bot, question: Question) -> Reply:
-    started = time.perf_counter()
-    reply = bot.answer(question)
-    elapsed = (time.perf_counter() - started) * 1000
-    logs.LOGGER.info("answered", extra=logs.reply_fields(reply, CHANNEL, elapsed))
-    return reply
-
-
 def build_bolt_app(
     settings: SlackSettings,
-    bot: Bot,
+    service: ChatService,
     *,
     seen: KeyStore | None = None,
     threads: KeyStore | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener: messages, mentions, the slash command, buttons, home."""
-    seen = seen if seen is not None else MemoryKeyStore(SEEN_SECONDS)
+    seen = seen if seen is not None else ServiceClaims(service)
     threads = threads if threads is not None else MemoryKeyStore(REMEMBERED_THREADS_SECONDS)
     app = AsyncApp(
         logger=SDK_LOGGER,
@@ -539,12 +551,15 @@ def build_bolt_app(
     app.middleware(once_per_event)
 
     async def post_reply(
-        client: AsyncWebClient, channel: str, reply: Reply, thread_ts: str | None
+        client: AsyncWebClient, channel: str, answered: Answered, thread_ts: str | None
     ) -> None:
-        kwargs: dict[str, Any] = {"channel": channel, "blocks": to_blocks(reply)}
+        blocks = to_blocks(answered.reply, answered.record_id)
+        kwargs: dict[str, Any] = {"channel": channel, "blocks": blocks}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        await call("chat.postMessage", client.chat_postMessage(text=to_text(reply), **kwargs))
+        await call(
+            "chat.postMessage", client.chat_postMessage(text=to_text(answered.reply), **kwargs)
+        )
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -555,8 +570,8 @@ def build_bolt_app(
         if not isinstance(thread_ts, str):
             return
         await threads.add(f"thread:{event['channel']}:{thread_ts}")
-        reply = _answer(bot, to_question(event))
-        await post_reply(client, event["channel"], reply, thread_ts)
+        answered = service.answer(to_question(event))
+        await post_reply(client, event["channel"], answered, thread_ts)
 
     @app.event("message")
     async def on_message(
@@ -568,8 +583,8 @@ def build_bolt_app(
             return
         thread_ts = event.get("thread_ts")
         if event.get("channel_type") == "im":
-            reply = _answer(bot, to_question(event))
-            await post_reply(client, channel, reply, thread_ts)
+            answered = service.answer(to_question(event))
+            await post_reply(client, channel, answered, thread_ts)
             return
         if (
             isinstance(thread_ts, str)
@@ -577,8 +592,8 @@ def build_bolt_app(
             and not mentions(event, context.get("bot_user_id"))  # app_mention answers those
             and await threads.has(f"thread:{channel}:{thread_ts}")
         ):
-            reply = _answer(bot, to_question(event))
-            await post_reply(client, channel, reply, thread_ts)
+            answered = service.answer(to_question(event))
+            await post_reply(client, channel, answered, thread_ts)
 
     @app.command("/safeguarding")
     async def on_command(
@@ -588,10 +603,11 @@ def build_bolt_app(
     ) -> None:
         """`/safeguarding QUESTION`: acknowledged at once, answered so only the asker sees it."""
         await ack()
-        reply = _answer(bot, to_question(command))
+        answered = service.answer(to_question(command))
         await call(
             "response_url",
-            respond(response_type="ephemeral", text=to_text(reply), blocks=to_blocks(reply)),
+            respond(response_type="ephemeral", text=to_text(answered.reply),
+                blocks=to_blocks(answered.reply, answered.record_id),),
         )
 
     @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))
@@ -608,7 +624,7 @@ def build_bolt_app(
         topic_id = action.get("value")
         if not isinstance(topic_id, str):
             return
-        reply = _answer(bot, Question(text="", channel=CHANNEL, chosen_topic=topic_id))
+        answered = service.answer(Question(text="", channel=CHANNEL, chosen_topic=topic_id))
         message = body.get("message")
         channel = (body.get("channel") or {}).get("id")
         if not isinstance(message, dict) or not isinstance(channel, str):
@@ -617,15 +633,15 @@ def build_bolt_app(
                 respond(
                     response_type="ephemeral",
                     replace_original=False,
-                    text=to_text(reply),
-                    blocks=to_blocks(reply),
+                    text=to_text(answered.reply),
+                    blocks=to_blocks(answered.reply, answered.record_id),
                 ),
             )
             return
         thread_ts = message.get("thread_ts")
         if not thread_ts and not channel.startswith("D"):
             thread_ts = message.get("ts")  # in a channel, never at the top level
-        await post_reply(client, channel, reply, thread_ts)
+        await post_reply(client, channel, answered, thread_ts)
 
     @app.action(re.compile(f"^{re.escape(FEEDBACK_ACTION)}"))
     async def on_feedback(
@@ -635,15 +651,12 @@ def build_bolt_app(
         client: AsyncWebClient,
         respond: Callable[..., Awaitable[Any]],
     ) -> None:
-        """'Was this helpful?': log the topic and the answer (storage comes later); thank."""
+        """'Was this helpful?': keep the vote against the kept reply; thank."""
         await ack()
-        value = action.get("value")
-        topic = value if isinstance(value, str) and value in bot.knowledge.topics else None
+        record_id = action.get("value")
         helpful = action.get("action_id") == f"{FEEDBACK_ACTION}yes"
-        logs.LOGGER.info(
-            "feedback",
-            extra={"event": "feedback", "channel": CHANNEL, "topic": topic, "helpful": helpful},
-        )
+        if isinstance(record_id, str) and RECORD_ID.fullmatch(record_id):
+            await service.feedback(record_id, helpful)
         if body.get("response_url"):
             await call(
                 "response_url",
@@ -664,7 +677,7 @@ def build_bolt_app(
         user = event.get("user")
         if event.get("tab", "home") != "home" or not isinstance(user, str):
             return
-        await call("views.publish", client.views_publish(user_id=user, view=home_view(bot)))
+        await call("views.publish", client.views_publish(user_id=user, view=home_view(service.bot)))
 
     return app
 
@@ -723,12 +736,12 @@ def events_handler(
 SLACK_APP_KEY = web.AppKey("slack_app", AsyncApp)
 
 
-def mount(app: web.Application, settings: SlackSettings, bot: Bot) -> None:
+def mount(app: web.Application, settings: SlackSettings, service: ChatService) -> None:
     """Add Slack to the aiohttp app when it is configured: `POST /slack/events` with a signing
     secret, and a Socket Mode connection (opened and closed with the app) with an app token."""
     if not settings.enabled:
         return
-    bolt = build_bolt_app(settings, bot)
+    bolt = build_bolt_app(settings, service)
     app[SLACK_APP_KEY] = bolt
     if settings.events_api:
         app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.signing_secret))

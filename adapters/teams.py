@@ -17,7 +17,7 @@ import html
 import json
 import re
 import types
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,10 +38,12 @@ from botbuilder.schema import Activity, ChannelAccount
 from botframework.connector.auth import BotFrameworkAuthentication
 
 from adapters import logs
+from adapters.service import ChatService
 from adapters.settings import TeamsSettings
 from bot import Question, Reply
 from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
 from bot.models import Outcome
+from bot.storage import RECORD_ID
 
 CHANNEL = "teams"
 MAX_TOPIC_ID_CHARS = 200
@@ -231,7 +233,7 @@ def _topic_buttons(topics: list[tuple[int, str, str]]) -> dict[str, Any]:
     }
 
 
-def to_card(reply: Reply) -> dict[str, Any]:
+def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
     """A reply as an Adaptive Card: the urgent lead first (attention colour), then the privacy
     warning, the answer or notice, choices, contacts, related topics, sources, the "Was this
     helpful?" buttons and the privacy reminder."""
@@ -286,7 +288,12 @@ def to_card(reply: Reply) -> dict[str, Any]:
                     {
                         "type": "Action.Submit",
                         "title": title,
-                        "data": {"action": "feedback", "topic": reply.topic.id, "helpful": helpful},
+                        "data": {
+                            "action": "feedback",
+                            "answer": record_id or "",
+                            "topic": reply.topic.id,
+                            "helpful": helpful,
+                        },
                     }
                     for title, helpful in (("Yes", True), ("No", False))
                 ],
@@ -303,14 +310,14 @@ def to_card(reply: Reply) -> dict[str, Any]:
     }
 
 
-def reply_activity(reply: Reply) -> Activity:
+def reply_activity(reply: Reply, record_id: str | None = None) -> Activity:
     """The message that carries a reply: the card, with the plain text as its fallback.
 
     The plain text goes in `summary` (what Bot Framework shows where a card cannot be rendered,
     and in notifications) and the card's `fallbackText`, not in `text`: Teams shows `text` above
     the card, so the whole answer would appear twice.
     """
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(to_card(reply)))
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(to_card(reply, record_id)))
     activity.summary = plain_text(reply)
     return activity
 
@@ -388,15 +395,9 @@ async def send_with_retry(
 class TeamsBot(ActivityHandler):  # type: ignore[misc]
     """Answers messages and card submits, records feedback, welcomes once when added."""
 
-    def __init__(
-        self,
-        ask: Callable[[Question], Reply],
-        knows_topic: Callable[[str], bool],
-        retry: RetryPolicy,
-    ) -> None:
+    def __init__(self, service: ChatService, retry: RetryPolicy) -> None:
         super().__init__()
-        self._ask = ask
-        self._knows_topic = knows_topic
+        self._service = service
         self._retry = retry
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -410,18 +411,18 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]
         if value.get("action") == "feedback":
             await self._feedback(turn_context, value)
             return
-        reply = self._ask(to_question(turn_context.activity))
-        await send_with_retry(turn_context, reply_activity(reply), self._retry)
+        answered = self._service.answer(to_question(turn_context.activity))
+        activity = reply_activity(answered.reply, answered.record_id)
+        await send_with_retry(turn_context, activity, self._retry)
 
     async def _feedback(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
-        topic = _topic_id(value.get("topic"))
+        record_id = value.get("answer")
         helpful = value.get("helpful")
-        # Only ids of known topics are logged: a crafted submit must not smuggle text into logs.
-        if topic and self._knows_topic(topic) and isinstance(helpful, bool):
-            logs.LOGGER.info(
-                "feedback",
-                extra={"event": "feedback", "channel": CHANNEL, "topic": topic, "helpful": helpful},
-            )
+        # Only a well-formed record id is used: a crafted submit must not smuggle text anywhere.
+        if isinstance(record_id, str) and RECORD_ID.fullmatch(record_id) and isinstance(
+            helpful, bool
+        ):
+            await self._service.feedback(record_id, helpful)
         await send_with_retry(turn_context, MessageFactory.text(THANKS), self._retry)
 
     async def on_members_added_activity(
@@ -513,8 +514,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
 def create_endpoint(
     settings: TeamsSettings,
     *,
-    ask: Callable[[Question], Reply],
-    knows_topic: Callable[[str], bool],
+    service: ChatService,
     retry: RetryPolicy | None = None,
 ) -> TeamsEndpoint:
     """The SDK's CloudAdapter, configured from the settings, and the bot behind it."""
@@ -523,7 +523,7 @@ def create_endpoint(
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
-    bot = TeamsBot(ask, knows_topic, retry or RetryPolicy())
+    bot = TeamsBot(service, retry or RetryPolicy())
     return TeamsEndpoint(adapter=adapter, bot=bot, authenticated=settings.authenticated)
 
 
@@ -532,8 +532,7 @@ def setup(
     settings: TeamsSettings,
     *,
     production: bool,
-    ask: Callable[[Question], Reply],
-    knows_topic: Callable[[str], bool],
+    service: ChatService,
 ) -> None:
     """Add `POST /api/messages` to the app, and announce at start how Teams is authenticated.
 
@@ -543,7 +542,7 @@ def setup(
     if production and not settings.authenticated:
         app.cleanup_ctx.append(_announce_off)
         return
-    app[TEAMS_KEY] = create_endpoint(settings, ask=ask, knows_topic=knows_topic)
+    app[TEAMS_KEY] = create_endpoint(settings, service=service)
     app.router.add_post("/api/messages", messages)
     app.cleanup_ctx.append(_announce)
 

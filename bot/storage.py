@@ -11,6 +11,7 @@ placeholders and how it locks the schema while upgrading it.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -26,6 +27,8 @@ from bot.models import Outcome, Question, Reply
 from bot.redact import redact
 
 UNANSWERED = (Outcome.NOT_SURE, Outcome.AMBIGUOUS)
+# The id of a kept reply, as feedback buttons carry it.
+RECORD_ID = re.compile(r"[0-9a-f]{32}")
 EVENT_TTL_DAYS = 2
 
 

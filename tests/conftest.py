@@ -117,6 +117,13 @@ class KnowledgeDir:
         raise AssertionError(f"{fragment!r} not in {name}")
 
 
+@pytest.fixture(autouse=True)
+def _work_in_a_temporary_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own empty directory, so the default SQLite file (var/) and
+    anything else written relative to the working directory stay out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> KnowledgeDir:
     return KnowledgeDir(tmp_path / "knowledge")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.knowledge import KnowledgeError, check, load
+from bot.knowledge import KnowledgeError, check, display_path, load
 from tests.conftest import KnowledgeDir
 
 
@@ -11,7 +11,7 @@ def messages(knowledge_dir: KnowledgeDir) -> list[str]:
 
 
 def topics_path(knowledge_dir: KnowledgeDir) -> str:
-    return str(knowledge_dir.root / "topics" / "main.yaml")
+    return display_path(knowledge_dir.root / "topics" / "main.yaml")
 
 
 def test_a_valid_directory_has_no_problems(knowledge_dir: KnowledgeDir) -> None:
@@ -169,7 +169,7 @@ def test_urgent_rule_must_put_999_first(knowledge_dir: KnowledgeDir) -> None:
     )
     line = knowledge_dir.line_of("urgent.yaml", "contacts:")
     assert messages(knowledge_dir) == [
-        f"{knowledge_dir.root / 'urgent.yaml'}:{line}: urgent rule 'danger-now': the first "
+        f"{display_path(knowledge_dir.root / 'urgent.yaml')}:{line}: urgent rule 'danger-now': the first "
         "contact must be police-999"
     ]
 
@@ -181,7 +181,7 @@ def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeD
     )
     line = knowledge_dir.line_of("contacts.yaml", "0808 800 5001")
     assert messages(knowledge_dir) == [
-        f"{knowledge_dir.root / 'contacts.yaml'}:{line}: contact 'nspcc-helpline': phone number "
+        f"{display_path(knowledge_dir.root / 'contacts.yaml')}:{line}: contact 'nspcc-helpline': phone number "
         "'0808 800 5001' in 'reach' is not listed in 'phones'"
     ]
 
@@ -190,7 +190,7 @@ def test_missing_required_file_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A knowledge directory without urgent.yaml cannot be used."""
     (knowledge_dir.root / "urgent.yaml").unlink()
     assert messages(knowledge_dir) == [
-        f"{knowledge_dir.root / 'urgent.yaml'}:0: missing urgent.yaml"
+        f"{display_path(knowledge_dir.root / 'urgent.yaml')}:0: missing urgent.yaml"
     ]
 
 
@@ -206,7 +206,7 @@ def test_synonym_phrase_in_two_groups_is_reported(knowledge_dir: KnowledgeDir) -
     )
     line = knowledge_dir.line_of("synonyms.yaml", "dsl:")
     (problem,) = messages(knowledge_dir)
-    assert problem.startswith(f"{knowledge_dir.root / 'synonyms.yaml'}:{line}: synonyms of 'dsl'")
+    assert problem.startswith(f"{display_path(knowledge_dir.root / 'synonyms.yaml')}:{line}: synonyms of 'dsl'")
 
 
 def test_every_problem_is_reported_at_once(knowledge_dir: KnowledgeDir) -> None:

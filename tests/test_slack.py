@@ -22,9 +22,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters import slack
 from adapters.app import create_app
 from adapters.logs import JsonFormatter
+from adapters.recording import RECORDER_KEY
 from adapters.settings import Settings, SettingsError, SlackSettings
 from bot import Bot, Question
 from bot.compose import CALL_999, EXAMPLE_LABEL, PRIVACY_REMINDER, PRIVACY_WARNING
+from tests.conftest import SHIPPED
 from tests.slack_peer import (
     BOT_ID,
     BOT_USER_ID,
@@ -144,7 +146,7 @@ async def barrier(s: Slack, already: int = 0) -> None:
 def test_slack_is_off_without_any_slack_variable() -> None:
     """With no Slack variable set, Slack is off and `/slack/events` does not exist."""
     assert not Settings.from_env({}).slack.enabled
-    app = create_app(Settings(), Bot.from_directory("knowledge"))
+    app = create_app(Settings(), Bot.from_directory(SHIPPED))
     assert all(
         r.resource is None or r.resource.canonical != "/slack/events" for r in app.router.routes()
     )
@@ -420,13 +422,20 @@ def test_topic_button_answers_that_topic_in_the_same_thread(shipped_bot: Bot) ->
     assert "NSPCC Whistleblowing Advice Line" in block_text(as_blocks(call.params["blocks"]))
 
 
-def test_feedback_button_is_logged_and_thanked(
-    shipped_bot: Bot, caplog: pytest.LogCaptureFixture
-) -> None:
-    """'Was this helpful?' -> No: acknowledged, logged as feedback with the topic id and
-    helpful=false, and thanked ephemerally."""
+def test_feedback_button_vote_reaches_storage_and_is_thanked(shipped_bot: Bot) -> None:
+    """'Was this helpful?' -> No on an answer: the vote is kept against that answer's record,
+    and the person is thanked ephemerally."""
 
-    async def use(s: Slack) -> list[Any]:
+    async def use(s: Slack) -> tuple[list[Any], Any]:
+        assert await s.event(dm("who is the lado"), "EvFEEDBACK") == 200
+        [answer] = await s.peer.wait_for("chat.postMessage")
+        [no] = [
+            element
+            for block in as_blocks(answer.params["blocks"])
+            if block.get("block_id") == "feedback"
+            for element in block["elements"]
+            if element["action_id"] == "feedback:no"
+        ]
         payload = {
             "type": "block_actions",
             "user": {"id": "U0001"},
@@ -441,21 +450,21 @@ def test_feedback_button_is_logged_and_thanked(
                     "type": "button",
                     "action_id": "feedback:no",
                     "block_id": "feedback",
-                    "value": "whistleblowing",
+                    "value": no["value"],
                     "action_ts": "1700000001.0",
                 }
             ],
         }
         status, _ = await s.post(payload_body(payload), content_type=FORM)
         assert status == 200
-        return await s.peer.wait_for("response_url")
+        thanks = await s.peer.wait_for("response_url")
+        storage = s.client.server.app[RECORDER_KEY].storage
+        return thanks, await asyncio.to_thread(storage.activity, 1)
 
-    with caplog.at_level(logging.INFO):
-        [call] = with_slack(shipped_bot, use)
+    [call], activity = with_slack(shipped_bot, use)
     assert call.params["response_type"] == "ephemeral"
     assert call.params["text"].startswith("Thanks")
-    [record] = [r for r in caplog.records if getattr(r, "event", None) == "feedback"]
-    assert (record.topic, record.helpful) == ("whistleblowing", False)  # type: ignore[attr-defined]
+    assert list(activity.feedback) == [("allegations-lado", False, 1)]
 
 
 def test_app_home_explains_the_bot_and_lists_the_contacts(shipped_bot: Bot) -> None:

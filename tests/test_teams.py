@@ -25,6 +25,7 @@ from botbuilder.schema import Activity
 
 from adapters.app import create_app
 from adapters.logs import JsonFormatter
+from adapters.recording import RECORDER_KEY
 from adapters.settings import Settings, SettingsError, TeamsSettings
 from adapters.teams import RetryPolicy, message_text, to_card, to_question
 from bot import Bot, Question
@@ -238,18 +239,26 @@ def test_card_topic_submit_is_answered_as_that_topic(shipped_bot: Bot, peer: Pee
     assert "NSPCC Whistleblowing Advice Line" in json.dumps(card_of(peer.sent[0].activity))
 
 
-def test_feedback_is_logged_and_thanked(
-    shipped_bot: Bot, peer: Peer, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A "Was this helpful?" submit logs a feedback event (topic id, helpful) and says thanks."""
-    body = activity(
-        peer, text="", value={"action": "feedback", "topic": "whistleblowing", "helpful": False}
-    )
-    with caplog.at_level(logging.INFO):
-        with_app(shipped_bot, peer.environment(), post(body, peer.token()))
-    [event] = [r for r in caplog.records if getattr(r, "event", "") == "feedback"]
-    assert (event.__dict__["topic"], event.__dict__["helpful"]) == ("whistleblowing", False)
-    assert peer.sent[0].activity["text"].startswith("Thanks")
+def test_feedback_vote_reaches_storage_and_is_thanked(shipped_bot: Bot, peer: Peer) -> None:
+    """A "Was this helpful?" submit on an answer keeps the vote against that answer's record,
+    and says thanks."""
+
+    async def use(client: TestClient[Any, Any]) -> Any:
+        question = activity(peer, text="who is the lado")
+        assert await post(question, peer.token())(client) == 200
+        [no] = [
+            b["data"]
+            for b in buttons(card_of(peer.sent[0].activity))
+            if b["data"]["action"] == "feedback" and b["data"]["helpful"] is False
+        ]
+        vote = activity(peer, text="", id="vote-1", value=no)
+        assert await post(vote, peer.token())(client) == 200
+        storage = client.server.app[RECORDER_KEY].storage
+        return await asyncio.to_thread(storage.activity, 1)
+
+    kept = with_app(shipped_bot, peer.environment(), use)
+    assert list(kept.feedback) == [("allegations-lado", False, 1)]
+    assert peer.sent[1].activity["text"].startswith("Thanks")
 
 
 def test_welcome_is_sent_once_when_the_bot_is_added(shipped_bot: Bot, peer: Peer) -> None:
