@@ -1,4 +1,4 @@
-"""`safeguarding-bot`: serve | chat | ask | evaluate | check.
+"""`safeguarding-bot`: serve | chat | ask | evaluate | report | check.
 
 Exit codes: 0 success, 2 a knowledge base or setting with problems (each printed with its
 place), 1 anything else that stopped the command.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from adapters.settings import Settings, SettingsError
 from bot import Bot, Question, evaluation
 from bot.compose import plain_text
 from bot.knowledge import KnowledgeError, check, display_path
+from bot.report import build_report, format_report
+from bot.storage import StorageError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -54,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
 
+    report = commands.add_parser("report", help="what staff asked, could not find, found helpful")
+    report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+
     check_cmd = commands.add_parser("check", help="validate a knowledge directory")
     check_cmd.add_argument(
         "directory",
@@ -74,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     if args.command == "check":
         return _check(args.directory or settings.knowledge_dir)
+    if args.command == "report":
+        return _report(settings, days=args.days, as_json=args.json)
     try:
         bot = _build(settings)
     except KnowledgeError as error:
@@ -117,6 +126,27 @@ def _evaluate(bot: Bot, path: Path, *, as_json: bool) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(evaluation.format_report(report, display_path(path)))
+    return EXIT_OK
+
+
+def _report(settings: Settings, *, days: int, as_json: bool) -> int:
+    from adapters.app import open_storage  # here, so `ask` and `check` need no database driver
+
+    if not 1 <= days <= 3650:
+        print("safeguarding-bot: --days must be from 1 to 3650", file=sys.stderr)
+        return EXIT_PROBLEMS
+    storage = open_storage(settings)
+    try:
+        built = build_report(storage.activity(days), days)
+    except StorageError as error:
+        print(f"safeguarding-bot: cannot read the database: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        storage.close()
+    if as_json:
+        print(json.dumps(dataclasses.asdict(built), indent=2))
+    else:
+        print(format_report(built))
     return EXIT_OK
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from adapters.cli import EXIT_OK, EXIT_PROBLEMS, main
+from bot import Bot, Question
 from bot.report import build_report, format_report, group_questions
-from bot.storage import Activity, UnansweredRow
+from bot.storage import Activity, AnswerRecord, SQLiteStorage, UnansweredRow
 
 
 def row(question: str, day: str = "2026-11-20", channel: str = "slack") -> UnansweredRow:
@@ -50,3 +56,30 @@ def test_report_counts_outcomes_channels_urgent_and_helpful_rates() -> None:
     text = format_report(report)
     assert "67% helpful (3 votes)" in text
     assert "1 x  printer" in text
+
+
+def test_report_command_reads_the_configured_database(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    shipped_bot: Bot,
+) -> None:
+    """`safeguarding-bot report` reads the database the settings name and prints the report."""
+    path = tmp_path / "bot.sqlite3"
+    storage = SQLiteStorage(path)
+    for text in ("who is the lado", "the printer is jammed", "the printer's jammed again"):
+        question = Question(text, channel="slack")
+        storage.record_answer(AnswerRecord.of(question, shipped_bot.answer(question)))
+    storage.close()
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    assert main(["report", "--days", "7"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "Questions answered: 3" in out
+    assert "allegations-lado" in out
+    assert "2 x  the printer" in out
+
+
+def test_report_command_refuses_a_bad_day_count(capsys: pytest.CaptureFixture[str]) -> None:
+    """--days outside 1..3650 is refused with exit 2."""
+    assert main(["report", "--days", "0"]) == EXIT_PROBLEMS
+    assert "--days" in capsys.readouterr().err
