@@ -14,6 +14,7 @@ from adapters import slack, teams
 from adapters import web as webchat
 from adapters.console import reply_json
 from adapters.recording import RECORDER_KEY, Recorder, recorder_context
+from adapters.reload import RELOADER_KEY, Reloader
 from adapters.service import Answered, ChatService
 from adapters.settings import Settings
 from bot import Bot, Question
@@ -63,6 +64,27 @@ def answer(request: web.Request, question: Question) -> Answered:
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive."""
     return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the knowledge base is loaded and the database answers (503 otherwise).
+
+    Also shows the problems of the last rejected knowledge edit, if any (the bot keeps
+    answering from the last good knowledge base meanwhile)."""
+    state = request.app[RELOADER_KEY].state
+    database = await request.app[RECORDER_KEY].ready()
+    ready = state.topics > 0 and database
+    body = {
+        "status": "ready" if ready else "not ready",
+        "database": "ok" if database else "unreachable",
+        "knowledge": {
+            "topics": state.topics,
+            "loaded_at": state.loaded_at.isoformat() if state.loaded_at else None,
+            "last_edit_rejected": bool(state.problems),
+            "problems": list(state.problems),
+        },
+    }
+    return web.json_response(body, status=200 if ready else 503)
 
 
 async def chat_page(request: web.Request) -> web.Response:
@@ -143,7 +165,11 @@ def create_app(
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder
     app.cleanup_ctx.append(recorder_context(recorder))
+    reloader = Reloader(service, lambda: build_bot(settings), settings.knowledge_dir)
+    app[RELOADER_KEY] = reloader
+    app.cleanup_ctx.append(reloader.context(settings.knowledge_poll_seconds))
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     app.router.add_get("/", chat_page)
     app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/ask", chat_ask)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from adapters import console, logs
 from adapters.app import create_app
+from adapters.reload import RELOADER_KEY
 from adapters.settings import Settings
 from bot import Bot
 
@@ -44,6 +45,9 @@ async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat
         # Not every platform lets asyncio handle signals; Ctrl-C still works there.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    reloader = app[RELOADER_KEY]
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, reloader.trigger, "SIGHUP")
     if with_chat:
         # input() blocks, so the terminal chat runs in a daemon thread beside the server; when
         # it ends ('quit' or end of input) the server stops too.

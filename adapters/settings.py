@@ -41,6 +41,7 @@ class Settings:
     database_url: str = field(default="", repr=False)
     database_path: Path = Path("var/safeguarding-bot.sqlite3")
     retention_days: int = 30
+    knowledge_poll_seconds: int = 2
     slack: SlackSettings = field(default_factory=lambda: SlackSettings())
     teams: TeamsSettings = field(default_factory=lambda: TeamsSettings())
 
@@ -62,6 +63,7 @@ class Settings:
             database_url=_database_url(env),
             database_path=Path(_text(env, "DATABASE_PATH", "var/safeguarding-bot.sqlite3")),
             retention_days=_whole_number(env, "RETENTION_DAYS", 30, 1, 3650),
+            knowledge_poll_seconds=_whole_number(env, "KNOWLEDGE_POLL_SECONDS", 2, 0, 3600),
             slack=SlackSettings.from_env(env),
             teams=TeamsSettings.from_env(env),
         )
@@ -275,4 +277,3 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, hig
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
     return int(raw)
-

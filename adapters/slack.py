@@ -606,8 +606,11 @@ def build_bolt_app(
         answered = service.answer(to_question(command))
         await call(
             "response_url",
-            respond(response_type="ephemeral", text=to_text(answered.reply),
-                blocks=to_blocks(answered.reply, answered.record_id),),
+            respond(
+                response_type="ephemeral",
+                text=to_text(answered.reply),
+                blocks=to_blocks(answered.reply, answered.record_id),
+            ),
         )
 
     @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))

@@ -419,8 +419,10 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]
         record_id = value.get("answer")
         helpful = value.get("helpful")
         # Only a well-formed record id is used: a crafted submit must not smuggle text anywhere.
-        if isinstance(record_id, str) and RECORD_ID.fullmatch(record_id) and isinstance(
-            helpful, bool
+        if (
+            isinstance(record_id, str)
+            and RECORD_ID.fullmatch(record_id)
+            and isinstance(helpful, bool)
         ):
             await self._service.feedback(record_id, helpful)
         await send_with_retry(turn_context, MessageFactory.text(THANKS), self._retry)

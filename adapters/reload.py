@@ -1,0 +1,129 @@
+"""Live knowledge reload: an edit to `knowledge/` takes effect without a restart.
+
+A reload builds a whole new bot from the directory in a worker thread and swaps it in with one
+assignment, so no request ever sees a half-loaded base. A broken edit is rejected as a whole:
+the bot keeps answering from the last good knowledge base, and every problem (with file:line) is
+logged and kept for `/readyz` and the admin page. Triggers: a change on disk (polling), SIGHUP,
+and the authenticated `POST /admin/reload`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from adapters import logs
+from adapters.service import ChatService
+from bot import Bot
+from bot.knowledge import KnowledgeError
+
+
+def fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """What changes when any YAML file under `directory` is edited, added or removed."""
+    entries = []
+    for path in sorted(directory.rglob("*.yaml")):
+        with contextlib.suppress(OSError):  # a file removed between listing and stat
+            stat = path.stat()
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+@dataclass
+class KnowledgeState:
+    """What the running bot knows about its knowledge base, for /readyz and the admin page."""
+
+    directory: Path
+    topics: int = 0
+    loaded_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    problems: tuple[str, ...] = ()
+    reloads: int = 0
+    rejected: int = 0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+
+class Reloader:
+    """Rebuilds the bot from its knowledge directory and swaps it into the chat service."""
+
+    def __init__(self, service: ChatService, build: Callable[[], Bot], directory: Path) -> None:
+        self.service = service
+        self.build = build
+        self.state = KnowledgeState(
+            directory=directory,
+            topics=len(service.bot.knowledge.topics),
+            loaded_at=datetime.now(UTC),
+        )
+        self._seen = fingerprint(directory)
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    async def reload(self, reason: str) -> bool:
+        """Load the directory again; True when the new knowledge base is now answering."""
+        async with self.state._lock:
+            self._seen = fingerprint(self.state.directory)
+            self.state.last_attempt_at = datetime.now(UTC)
+            try:
+                bot = await asyncio.to_thread(self.build)
+            except KnowledgeError as error:
+                self.state.problems = tuple(str(p) for p in error.problems)
+                self.state.rejected += 1
+                logs.LOGGER.error(
+                    "knowledge rejected",
+                    extra={
+                        "event": "knowledge_rejected",
+                        "path": reason,
+                        "problems": list(self.state.problems),
+                    },
+                )
+                return False
+            self.service.use(bot)
+            self.state.topics = len(bot.knowledge.topics)
+            self.state.loaded_at = self.state.last_attempt_at
+            self.state.problems = ()
+            self.state.reloads += 1
+            logs.LOGGER.info(
+                "knowledge reloaded",
+                extra={"event": "knowledge_reloaded", "path": reason, "topics": self.state.topics},
+            )
+            return True
+
+    def trigger(self, reason: str) -> None:
+        """Start a reload from synchronous code (a signal handler); the task is kept alive."""
+        task = asyncio.get_running_loop().create_task(self.reload(reason))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def changed(self) -> bool:
+        """Whether the directory differs from when it was last read."""
+        return fingerprint(self.state.directory) != self._seen
+
+    def context(self, poll_seconds: float) -> Callable[[web.Application], AsyncIterator[None]]:
+        """A cleanup context that polls for changes every `poll_seconds` (0: never)."""
+
+        async def watch(app: web.Application) -> AsyncIterator[None]:
+            task = None
+            if poll_seconds > 0:
+                task = asyncio.get_running_loop().create_task(self._poll(poll_seconds))
+            yield
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        return watch
+
+    async def _poll(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            if await asyncio.to_thread(self.changed):
+                # Give an editor a moment to finish writing several files, then read them all.
+                await asyncio.sleep(min(seconds, 0.5))
+                await self.reload("file change")
+
+
+RELOADER_KEY = web.AppKey("reloader", Reloader)
