@@ -1,0 +1,142 @@
+"""Live knowledge reload: edits take effect without a restart; broken edits never do."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.app import create_app
+from adapters.reload import RELOADER_KEY
+from adapters.settings import Settings
+from bot.storage import SQLiteStorage
+from tests.conftest import SHIPPED
+
+T = TypeVar("T")
+ANSWER_LINE = "Tell your DSL straight away"
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """A copy of the shipped knowledge base to edit."""
+    return Path(shutil.copytree(SHIPPED, tmp_path / "knowledge"))
+
+
+def with_app(
+    knowledge: Path,
+    tmp_path: Path,
+    use: Callable[[TestClient[Any, Any]], Awaitable[T]],
+    poll: int = 1,
+) -> T:
+    async def run() -> T:
+        settings = Settings(knowledge_dir=knowledge, knowledge_poll_seconds=poll)
+        app = create_app(settings, storage=SQLiteStorage(tmp_path / "bot.sqlite3"))
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            return await asyncio.wait_for(use(client), timeout=30)
+
+    return asyncio.run(run())
+
+
+async def ask(client: TestClient[Any, Any], question: str) -> Any:
+    response = await client.post("/api/ask", json={"question": question})
+    return await response.json()
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> None:
+    """Wait, bounded, until `check` is true."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+def edit(path: Path, old: str, new: str, after: str = "") -> None:
+    """Replace the first `old` that comes after `after` in the file."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(after)
+    assert old in text[start:]
+    path.write_text(text[:start] + text[start:].replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_edited_answer_is_used_without_a_restart(knowledge: Path, tmp_path: Path) -> None:
+    """Changing a topic's answer on disk changes the bot's answer within a poll."""
+    marker = "Northmoor edit: ring the LADO on the number below."
+
+    async def use(client: TestClient[Any, Any]) -> Any:
+        before = await ask(client, "who is the lado")
+        edit(
+            knowledge / "topics" / "responding.yaml",
+            "    answer: |\n",
+            f"    answer: |\n      {marker}\n\n",
+            after="- id: allegations-lado",
+        )
+
+        async def changed() -> bool:
+            return marker in (await ask(client, "who is the lado"))["text"]
+
+        await until(changed)
+        return before
+
+    before = with_app(knowledge, tmp_path, use)
+    assert marker not in before["text"]
+
+
+def test_a_broken_edit_is_rejected_and_the_last_good_base_answers(
+    knowledge: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A knowledge edit with a problem is refused whole: answers continue from the last good
+    base, and /readyz shows every problem with its file:line."""
+
+    async def use(client: TestClient[Any, Any]) -> tuple[Any, Any]:
+        edit(knowledge / "topics" / "responding.yaml", "related: [", "related: [no-such-topic, ")
+        reloader = client.server.app[RELOADER_KEY]
+        await until(lambda: asyncio.sleep(0, result=reloader.state.rejected > 0))
+        ready = await (await client.get("/readyz")).json()
+        return ready, await ask(client, "who is the lado")
+
+    with caplog.at_level(logging.ERROR):
+        ready, reply = with_app(knowledge, tmp_path, use)
+    assert reply["topic"] == "allegations-lado"
+    assert ready["knowledge"]["last_edit_rejected"] is True
+    problem = ready["knowledge"]["problems"][0]
+    assert "responding.yaml:" in problem and "no-such-topic" in problem
+    assert any(getattr(r, "event", "") == "knowledge_rejected" for r in caplog.records)
+
+
+def test_fixing_a_broken_edit_clears_the_problems(knowledge: Path, tmp_path: Path) -> None:
+    """After a rejected edit is fixed, the next reload succeeds and /readyz is clean again."""
+
+    async def use(client: TestClient[Any, Any]) -> Any:
+        reloader = client.server.app[RELOADER_KEY]
+        path = knowledge / "topics" / "responding.yaml"
+        edit(path, "related: [", "related: [no-such-topic, ")
+        assert await reloader.reload("test") is False
+        edit(path, "related: [no-such-topic, ", "related: [")
+        assert await reloader.reload("test") is True
+        return await (await client.get("/readyz")).json()
+
+    ready = with_app(knowledge, tmp_path, use, poll=0)
+    assert ready["status"] == "ready"
+    assert ready["knowledge"]["problems"] == []
+
+
+def test_no_request_sees_a_half_loaded_base(knowledge: Path, tmp_path: Path) -> None:
+    """While reloads run back to back, every answer comes whole from one knowledge base."""
+
+    async def use(client: TestClient[Any, Any]) -> list[Any]:
+        reloader = client.server.app[RELOADER_KEY]
+        reloads = [asyncio.create_task(reloader.reload("test")) for _ in range(5)]
+        replies = [await ask(client, "who is the lado") for _ in range(20)]
+        assert all(await asyncio.gather(*reloads))
+        return replies
+
+    replies = with_app(knowledge, tmp_path, use, poll=0)
+    assert {r["topic"] for r in replies} == {"allegations-lado"}
+    assert len({tuple(r["contacts"]) for r in replies}) == 1
