@@ -1,0 +1,134 @@
+"""`safeguarding-bot serve` as a real process: prints its URL, serves, reloads on SIGHUP, stops
+cleanly on SIGTERM, and logs JSON lines that never hold what anyone typed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, SHIPPED
+
+SECRET_QUESTION = "Kerry Okonkwo in year 10 told me about the holiday rota at 12 Mill Lane"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str, data: dict[str, Any] | None = None) -> tuple[int, Any]:
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], port: int, knowledge: Path) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+        self.knowledge = knowledge
+
+    def wait_ready(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the server exited"
+            try:
+                if get(self.url + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not start in time")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    knowledge = Path(shutil.copytree(SHIPPED, tmp_path / "knowledge"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "KNOWLEDGE_DIR": str(knowledge),
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+        "KNOWLEDGE_POLL_SECONDS": "0",
+        "LOG_LEVEL": "DEBUG",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    server = Served(process, port, knowledge)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def stop(server: Served) -> tuple[int, str]:
+    server.process.send_signal(signal.SIGTERM)
+    output, _ = server.process.communicate(timeout=20)
+    return server.process.returncode, output
+
+
+def test_serve_prints_its_url_and_stops_cleanly_on_sigterm(served: Served) -> None:
+    """The URL is printed at start; SIGTERM stops the process with exit code 0."""
+    assert get(served.url + "/readyz")[0] == 200
+    code, output = stop(served)
+    assert code == 0
+    assert f"web chat at {served.url}/" in output
+
+
+def test_sighup_reloads_the_knowledge_base(served: Served) -> None:
+    """After an edit, SIGHUP makes the running process answer from the new knowledge base."""
+    path = served.knowledge / "topics" / "responding.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("related: [", "related: [no-such-topic, ", 1))
+    served.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, ready = get(served.url + "/readyz")
+        if ready["knowledge"]["last_edit_rejected"]:
+            break
+        time.sleep(0.1)
+    assert "no-such-topic" in ready["knowledge"]["problems"][0]
+    assert get(served.url + "/api/ask", {"question": "who is the lado"})[1]["topic"] == (
+        "allegations-lado"
+    )
+    stop(served)
+
+
+def test_logs_are_json_lines_without_question_text(served: Served) -> None:
+    """Every log line is a JSON object, and none holds any word of what was typed."""
+    get(served.url + "/api/ask", {"question": SECRET_QUESTION})
+    _, output = stop(served)
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in lines]
+    assert any(e.get("event") == "answered" for e in events)
+    for word in ("Kerry", "Okonkwo", "holiday", "Mill Lane"):
+        assert word not in output
