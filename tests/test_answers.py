@@ -154,3 +154,23 @@ def test_empty_message_asks_for_a_question(shipped_bot: Bot) -> None:
     reply = shipped_bot.answer(Question("   "))
     assert reply.outcome is Outcome.NOT_SURE
     assert "Please type a question" in reply.notice
+
+
+def test_identifying_details_get_a_privacy_warning_first(shipped_bot: Bot) -> None:
+    """A message that looks like it names someone starts by asking not to share such details."""
+    reply = shipped_bot.answer(Question("Jayden Smith in year 9 has a much older boyfriend"))
+    assert reply.privacy_warning
+    assert plain_text(reply).startswith(reply.privacy_warning)
+
+
+def test_privacy_warning_comes_after_the_999_lead(shipped_bot: Bot) -> None:
+    """Even with identifying details, an urgent reply's first line is the 999 instruction."""
+    reply = shipped_bot.answer(Question("Kayleigh Jones is in a car with men right now"))
+    lines = plain_text(reply).splitlines()
+    assert lines[0] == f"! {CALL_999}"
+    assert reply.privacy_warning in plain_text(reply)
+
+
+def test_general_questions_get_no_privacy_warning(shipped_bot: Bot) -> None:
+    """A question with no identifying details is not scolded."""
+    assert shipped_bot.answer(Question("what are the signs of cse")).privacy_warning == ""
