@@ -55,8 +55,13 @@ def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
 def twin_topics(first: str, second: str) -> str:
     """Two topics whose examples differ only by one word each, so a question naming both
     words matches both equally."""
-    phrasings = ["report {} concern form", "{} concern reporting", "where do i log a {} concern",
-                 "{} concern who to tell", "logging {} concerns"]
+    phrasings = [
+        "report {} concern form",
+        "{} concern reporting",
+        "where do i log a {} concern",
+        "{} concern who to tell",
+        "logging {} concerns",
+    ]
     blocks = []
     for topic_id in (first, second):
         examples = "".join(f"      - {p.format(topic_id)}\n" for p in phrasings)

@@ -10,6 +10,11 @@ def messages(knowledge_dir: KnowledgeDir) -> list[str]:
     return [str(problem) for problem in check(knowledge_dir.root)]
 
 
+def at(knowledge_dir: KnowledgeDir, name: str) -> str:
+    """A file of the knowledge directory as problems name it."""
+    return display_path(knowledge_dir.root / name)
+
+
 def topics_path(knowledge_dir: KnowledgeDir) -> str:
     return display_path(knowledge_dir.root / "topics" / "main.yaml")
 
@@ -169,7 +174,7 @@ def test_urgent_rule_must_put_999_first(knowledge_dir: KnowledgeDir) -> None:
     )
     line = knowledge_dir.line_of("urgent.yaml", "contacts:")
     assert messages(knowledge_dir) == [
-        f"{display_path(knowledge_dir.root / 'urgent.yaml')}:{line}: urgent rule 'danger-now': the first "
+        f"{at(knowledge_dir, 'urgent.yaml')}:{line}: urgent rule 'danger-now': the first "
         "contact must be police-999"
     ]
 
@@ -181,7 +186,7 @@ def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeD
     )
     line = knowledge_dir.line_of("contacts.yaml", "0808 800 5001")
     assert messages(knowledge_dir) == [
-        f"{display_path(knowledge_dir.root / 'contacts.yaml')}:{line}: contact 'nspcc-helpline': phone number "
+        f"{at(knowledge_dir, 'contacts.yaml')}:{line}: contact 'nspcc-helpline': phone number "
         "'0808 800 5001' in 'reach' is not listed in 'phones'"
     ]
 
@@ -189,9 +194,7 @@ def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeD
 def test_missing_required_file_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A knowledge directory without urgent.yaml cannot be used."""
     (knowledge_dir.root / "urgent.yaml").unlink()
-    assert messages(knowledge_dir) == [
-        f"{display_path(knowledge_dir.root / 'urgent.yaml')}:0: missing urgent.yaml"
-    ]
+    assert messages(knowledge_dir) == [f"{at(knowledge_dir, 'urgent.yaml')}:0: missing urgent.yaml"]
 
 
 def test_synonym_phrase_in_two_groups_is_reported(knowledge_dir: KnowledgeDir) -> None:
@@ -206,7 +209,7 @@ def test_synonym_phrase_in_two_groups_is_reported(knowledge_dir: KnowledgeDir) -
     )
     line = knowledge_dir.line_of("synonyms.yaml", "dsl:")
     (problem,) = messages(knowledge_dir)
-    assert problem.startswith(f"{display_path(knowledge_dir.root / 'synonyms.yaml')}:{line}: synonyms of 'dsl'")
+    assert problem.startswith(f"{at(knowledge_dir, 'synonyms.yaml')}:{line}: synonyms of 'dsl'")
 
 
 def test_every_problem_is_reported_at_once(knowledge_dir: KnowledgeDir) -> None:

@@ -15,7 +15,7 @@ from adapters.app import create_app
 from adapters.recording import RECORDER_KEY
 from adapters.settings import Settings
 from bot import Bot
-from bot.storage import SqlStorage, SQLiteStorage
+from bot.storage import SQLiteStorage, SqlStorage
 from tests.storage_backends import TABLES
 
 T = TypeVar("T")
