@@ -3,18 +3,48 @@
 The matcher ranks labels (topic ids) by how similar a question is to their example phrasings and
 then decides, from thresholds, whether it is confident (answered), torn between close labels
 (ambiguous) or not sure. It knows nothing of topics beyond their ids and phrasings, so the
-benchmark in `bench/` measures exactly the class the bot uses.
+benchmark in `bench/matching/` measures exactly the class the bot uses.
+
+How a label is scored (all lexical; no model weights, nothing downloaded):
+
+- Text is normalised by rapidfuzz's `default_process`; split contractions are joined ("what s"
+  -> "whats"); a word the index has never seen is corrected to its nearest indexed word when one
+  edit away (two for long words); synonym phrases are rewritten to their group's key.
+- Two feature blocks, each TF-IDF weighted (sub-linear term frequency, IDF over labels, so a
+  feature that many topics share weighs little) and L2-normalised: character n-grams (2-5, inside
+  word boundaries) for word forms and typos; lightly stemmed words and word pairs for meaning.
+- Similarity: the mean of the cosine to the label's centroid (all its examples) and the cosine
+  to its nearest example; each is the mean over the two blocks.
+- Discrimination: a multinomial naive Bayes posterior over all labels on the same features,
+  which tells close labels apart by the words that only one of them uses ("add" to a list vs
+  "what is on" a list). It is multiplied in, so a label nothing like the question stays near 0
+  however few labels there are, and it is the margin signal: low when two labels are close.
+- Score: sqrt(cosine * (floor + posterior) / (floor + 1)); the square root only spreads the
+  low range, so thresholds read as round numbers.
+
+Scores are in 0..1; hyper-parameters were chosen on CLINC150's validation split only (see
+`bench/matching/README.md`).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
-from rapidfuzz import fuzz, process, utils
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process, utils
+from rapidfuzz.distance import OSA
 
 from bot.models import Outcome
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -32,11 +62,30 @@ class Thresholds:
     - `answer`: the best score needed to answer at all.
     - `margin`: labels scoring within this of the best make the match ambiguous.
     - `suggest`: the least score for a label to be offered as a choice or suggestion.
+
+    The defaults suit a knowledge base of a few dozen topics with ~10-50 examples each (chosen on
+    CLINC150 validation data; see `bench/matching/README.md`).
     """
 
-    answer: float = 0.62
-    margin: float = 0.06
-    suggest: float = 0.35
+    answer: float = 0.28
+    margin: float = 0.04
+    suggest: float = 0.15
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The matcher's hyper-parameters; the defaults were chosen on CLINC150 validation data."""
+
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_weight: float = 0.5  # the char block's share of the cosine; words get the rest
+    nb_alpha: float = 0.01  # naive Bayes smoothing, on L2-normalised TF-IDF feature mass
+    nb_temperature: float = 4.0  # softens the naive Bayes posterior before mixing it in
+    posterior_floor: float = 0.5  # score**2 = cosine * (floor + posterior) / (floor + 1)
+    typo_min_length: int = 5  # shorter unknown words are never corrected
+    typo_long_length: int = 9  # from this length, two edits are allowed
+    count_unknown: bool = True  # unknown query features count in the query's norm
+    nearest_share: float = 0.25  # features of more labels than this share skip the
+    # nearest-example index (they are in most examples, cost most time and tell little)
 
 
 @dataclass(frozen=True)
@@ -59,14 +108,18 @@ class SynonymExpander:
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]]) -> None:
         pairs: list[tuple[str, str]] = []
+        words: set[str] = set()
         for key, phrases in synonyms.items():
             canonical = normalise(key)
+            words.update(canonical.split())
             for phrase in phrases:
                 variant = normalise(phrase)
+                words.update(variant.split())
                 if variant and variant != canonical:
                     pairs.append((variant, canonical))
         # Longest phrases first, so "local authority designated officer" wins over "officer".
         pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+        self.words = frozenset(words)
         self._replacements = dict(pairs)
         self._pattern = (
             re.compile(r"\b(" + "|".join(re.escape(p) for p, _ in pairs) + r")\b")
@@ -80,6 +133,131 @@ class SynonymExpander:
         return self._pattern.sub(lambda m: self._replacements[m.group(1)], normalised_text)
 
 
+_CONTRACTIONS = frozenset({"s", "t", "re", "ll", "ve", "d", "m"})
+# (suffix, replacement, least stem length left), tried in order; a light English stemmer.
+_SUFFIXES = (
+    ("ies", "y", 3),
+    ("sses", "ss", 4),
+    ("ness", "", 4),
+    ("ingly", "", 4),
+    ("edly", "", 4),
+    ("ing", "", 3),
+    ("ed", "", 3),
+    ("ly", "", 4),
+    ("es", "", 4),
+    ("s", "", 3),
+)
+_ES_PLURAL = re.compile(r"(ch|sh|x|z|ss)es$")
+_WORD = "\x01"  # feature prefixes; normalised text never holds control characters
+_PAIR = "\x02"
+
+
+def join_contractions(words: Iterable[str]) -> list[str]:
+    """Glue split contractions back: ["what", "s"] -> ["whats"], ["don", "t"] -> ["dont"]."""
+    out: list[str] = []
+    for word in words:
+        if out and word in _CONTRACTIONS:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stemmer: "referrals" -> "referral", "worried" -> "worri"."""
+    if len(word) <= 3:
+        return word
+    for suffix, replacement, least in _SUFFIXES:
+        if not word.endswith(suffix) or len(word) - len(suffix) < least:
+            continue
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            return word
+        if suffix == "es" and not _ES_PLURAL.search(word):
+            continue
+        base = word[: -len(suffix)] + replacement
+        doubled = len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz"
+        if suffix in ("ing", "ed") and doubled:
+            base = base[:-1]
+        return base
+    return word
+
+
+def char_features(words: Sequence[str], low: int, high: int) -> list[str]:
+    """Character n-grams of each word padded with spaces ("sk" of " ask " but not "k a")."""
+    out: list[str] = []
+    for word in words:
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, min(high, size) + 1):
+            out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def word_features(words: Sequence[str]) -> list[str]:
+    """Stemmed words and adjacent stemmed word pairs."""
+    stems = [stem(word) for word in words]
+    out = [_WORD + s for s in stems]
+    out.extend(_PAIR + a + " " + b for a, b in pairwise(stems))
+    return out
+
+
+def _gather(indptr: IntArray, rows: IntArray, weights: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Flatten the posting lists of `rows` (of a CSR-like index) with each row's weight."""
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    positions = offsets + np.arange(total, dtype=np.int64)
+    return positions, np.repeat(weights, lengths)
+
+
+class _Postings:
+    """A sparse feature x target matrix stored by feature, for fast query-time accumulation."""
+
+    def __init__(
+        self,
+        features: npt.NDArray[np.integer[Any]],
+        targets: npt.NDArray[np.integer[Any]],
+        values: FloatArray,
+        n_features: int,
+    ) -> None:
+        order = np.argsort(features, kind="stable")  # targets stay in order within a feature
+        self.targets = targets[order].astype(np.int32)
+        self.values = values[order].astype(np.float32)
+        counts = np.bincount(features, minlength=n_features)
+        self.indptr: IntArray = np.zeros(n_features + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.indptr[1:])
+
+    def dot(self, columns: IntArray, weights: FloatArray, size: int) -> FloatArray:
+        """`weights` (over `columns`) times this matrix: one value per target."""
+        positions, repeated = _gather(self.indptr, columns, weights)
+        if positions.size == 0:
+            return np.zeros(size, dtype=np.float64)
+        out: FloatArray = np.bincount(
+            self.targets[positions],
+            weights=repeated * self.values[positions],
+            minlength=size,
+        ).astype(np.float64, copy=False)
+        return out
+
+
+def _normalise_blocks(
+    rows: npt.NDArray[np.integer[Any]],
+    values: FloatArray,
+    is_char: npt.NDArray[np.bool_],
+    n_rows: int,
+) -> FloatArray:
+    """Scale `values` so each row's char block and word block each have unit L2 norm."""
+    key = rows * 2 + is_char
+    squares = np.bincount(key, weights=values * values, minlength=n_rows * 2)
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    out: FloatArray = values / norms[key]
+    return out
+
+
 class Matcher:
     """Ranks labels by the similarity of a question to their example phrasings."""
 
@@ -87,33 +265,208 @@ class Matcher:
         self,
         phrases: Iterable[tuple[str, str]],
         synonyms: Mapping[str, Sequence[str]] | None = None,
+        tuning: Tuning | None = None,
     ) -> None:
         """Build the index from `(label, phrase)` pairs and optional synonym groups."""
+        self.tuning = tuning or Tuning()
         self._expand = SynonymExpander(synonyms or {})
-        self._labels: list[str] = []
-        self._choices: list[str] = []
+        by_label: dict[str, list[list[str]]] = {}
         for label, phrase in phrases:
-            self._labels.append(label)
-            self._choices.append(self._prepare(phrase))
+            words = self._words(phrase, correct=False)
+            if words:
+                by_label.setdefault(label, []).append(words)
+        self._labels = list(by_label)
+        self._build([docs for docs in by_label.values()])
 
-    def _prepare(self, text: str) -> str:
-        return self._expand(normalise(text))
+    # -- text -----------------------------------------------------------------------------
+
+    def _words(self, text: str, *, correct: bool) -> list[str]:
+        words = join_contractions(normalise(text).split())
+        if correct:
+            words = [self._correct(word) for word in words]
+        return join_contractions(self._expand(" ".join(words)).split())
+
+    def _correct(self, word: str) -> str:
+        """An unknown word one edit (two if long) from exactly-spelt indexed words -> the
+        most frequent of them; other words unchanged."""
+        t = self.tuning
+        if word in self._vocabulary or len(word) < t.typo_min_length or word.isdigit():
+            return word
+        limit = 2 if len(word) >= t.typo_long_length else 1
+        found = process.extract(
+            word, self._vocabulary_list, scorer=OSA.distance, score_cutoff=limit, limit=8
+        )
+        if not found:
+            return word
+        best = min(d for _, d, _ in found)
+        return max(
+            (choice for choice, d, _ in found if d == best),
+            key=lambda choice: self._vocabulary[choice],
+        )
+
+    def _features(self, words: Sequence[str]) -> list[str]:
+        low, high = self.tuning.char_ngrams
+        return char_features(words, low, high) + word_features(words)
+
+    # -- index ----------------------------------------------------------------------------
+
+    def _build(self, docs_by_label: list[list[list[str]]]) -> None:
+        t = self.tuning
+        vocabulary: dict[str, int] = {}
+        features: dict[str, int] = {}
+        low, high = t.char_ngrams
+        word_columns: dict[str, list[int]] = {}  # a word's char n-gram columns, made once
+        # Compact arrays, not lists of ints: a big index would otherwise peak at 100s of MB.
+        doc_rows, doc_cols, doc_counts, doc_label = (array("q") for _ in range(4))
+        for label_index, docs in enumerate(docs_by_label):
+            for words in docs:
+                counts: dict[int, int] = {}
+                for word in words:
+                    vocabulary[word] = vocabulary.get(word, 0) + 1
+                    columns = word_columns.get(word)
+                    if columns is None:
+                        columns = [
+                            features.setdefault(f, len(features))
+                            for f in char_features((word,), low, high)
+                        ]
+                        word_columns[word] = columns
+                    for column in columns:
+                        counts[column] = counts.get(column, 0) + 1
+                for feature in word_features(words):
+                    column = features.setdefault(feature, len(features))
+                    counts[column] = counts.get(column, 0) + 1
+                row = len(doc_label)
+                doc_label.append(label_index)
+                doc_rows.extend([row] * len(counts))
+                doc_cols.extend(counts)
+                doc_counts.extend(counts.values())
+        del word_columns
+        for word in self._expand.words:
+            vocabulary.setdefault(word, 0)
+        self._vocabulary = vocabulary
+        self._vocabulary_list = list(vocabulary)
+        self._features_index = features
+        n_labels, n_docs, n_features = len(docs_by_label), len(doc_label), len(features)
+        self._n_labels, self._n_docs = n_labels, n_docs
+        self._is_char: npt.NDArray[np.bool_] = np.array(
+            [not f.startswith((_WORD, _PAIR)) for f in features], dtype=bool
+        )
+        # Arrays are freed as soon as used: the peak, not the index, dominates memory.
+        rows = np.frombuffer(doc_rows, dtype=np.int64).astype(np.int32)
+        cols = np.frombuffer(doc_cols, dtype=np.int64).astype(np.int32)
+        tf = 1.0 + np.log(np.frombuffer(doc_counts, dtype=np.int64).astype(np.float64))
+        labels_of_docs = np.frombuffer(doc_label, dtype=np.int64).copy()
+        del doc_rows, doc_cols, doc_counts, doc_label
+        width = max(1, n_features)
+        # One (label, feature) key per posting; unique keys are the centroids' entries.
+        unique_keys, inverse = np.unique(labels_of_docs[rows] * width + cols, return_inverse=True)
+        c_label = unique_keys // width
+        c_col = unique_keys % width
+        del unique_keys
+
+        # IDF over labels: how many labels use a feature at all.
+        label_freq = np.bincount(c_col, minlength=n_features)
+        self._idf: FloatArray = np.log((1.0 + n_labels) / (1.0 + label_freq)) + 1.0
+
+        is_char = self._is_char[cols]
+        values = _normalise_blocks(rows, tf * self._idf[cols], is_char, n_docs)
+        del tf
+        keep = (label_freq <= t.nearest_share * n_labels)[cols]
+        block = np.where(is_char[keep], t.char_weight, 1.0 - t.char_weight)
+        del is_char
+        self._docs = _Postings(cols[keep], rows[keep], values[keep] * block, n_features)
+        del keep, block, rows, cols
+        # Each label's examples are contiguous: the label of doc i is labels_of_docs[i].
+        self._label_starts = np.searchsorted(labels_of_docs, np.arange(n_labels))
+
+        # Centroids: the sum of a label's normalised examples, normalised per block.
+        mass: FloatArray = np.bincount(inverse, weights=values).astype(np.float64, copy=False)
+        del inverse, values
+        c_char = self._is_char[c_col]
+        centroid = _normalise_blocks(c_label, mass, c_char, n_labels)
+        c_block = np.where(c_char, t.char_weight, 1.0 - t.char_weight)
+        self._centroids = _Postings(c_col, c_label, centroid * c_block, n_features)
+        del centroid, c_block
+
+        # Naive Bayes: log P(feature | label) with additive smoothing, stored sparsely as
+        # log(1 + mass / alpha) plus a per-label, per-block normaliser.
+        alpha = t.nb_alpha
+        self._nb = _Postings(c_col, c_label, np.log1p(mass / alpha), n_features)
+        totals = np.bincount(c_label * 2 + c_char, weights=mass, minlength=n_labels * 2)
+        n_char = int(self._is_char.sum())
+        sizes = np.array([n_features - n_char, n_char], dtype=np.float64)
+        self._nb_norm: FloatArray = np.log(totals.reshape(n_labels, 2) + alpha * sizes)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _query(self, text: str) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_], float]:
+        """The query's indexed features with weights (each block of unit norm), and the share
+        of the query's weight the index knows: unknown words lower every label's score."""
+        counts: dict[int, int] = {}
+        unknown: dict[str, int] = {}
+        index = self._features_index
+        for feature in self._features(self._words(text, correct=True)):
+            column = index.get(feature)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+            else:
+                unknown[feature] = unknown.get(feature, 0) + 1
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        is_char = self._is_char[cols]
+        weights = tf * self._idf[cols]
+        squares = np.bincount(is_char, weights=weights * weights, minlength=2)
+        known = np.sqrt(squares)
+        if self.tuning.count_unknown:
+            unseen = math.log(1.0 + self._n_labels) + 1.0  # the IDF of a feature of no label
+            for feature, count in unknown.items():
+                char = not feature.startswith((_WORD, _PAIR))
+                squares[int(char)] += ((1.0 + math.log(count)) * unseen) ** 2
+        full = np.sqrt(squares)
+        ratio = np.divide(known, full, out=np.zeros(2), where=full > 0)
+        share = self.tuning.char_weight
+        coverage = float((1.0 - share) * ratio[0] + share * ratio[1])
+        known[known == 0] = 1.0
+        values: FloatArray = weights / known[is_char.astype(np.int64)]
+        return cols, values, is_char, coverage
+
+    def scores(self, text: str) -> FloatArray:
+        """Every label's score for `text` in 0..1, in label order (empty if nothing matched)."""
+        if self._n_labels == 0:
+            return np.zeros(0, dtype=np.float64)
+        cols, values, is_char, coverage = self._query(text[:10_000])
+        if cols.size == 0:
+            return np.zeros(self._n_labels, dtype=np.float64)
+        t = self.tuning
+        block = np.where(is_char, t.char_weight, 1.0 - t.char_weight)
+        weighted = values * block
+        per_doc = self._docs.dot(cols, weighted, self._n_docs)
+        nearest = np.maximum.reduceat(per_doc, self._label_starts)
+        centroid = self._centroids.dot(cols, weighted, self._n_labels)
+        cosine = np.clip(0.5 * (nearest + centroid) * coverage, 0.0, 1.0)
+
+        mass = np.array([values[~is_char].sum(), values[is_char].sum()])
+        log_likelihood = self._nb.dot(cols, values, self._n_labels) - self._nb_norm @ mass
+        scaled = log_likelihood / t.nb_temperature
+        posterior = np.exp(scaled - scaled.max())
+        posterior /= posterior.sum()
+        floor = t.posterior_floor
+        out: FloatArray = np.sqrt(cosine * (floor + posterior) / (floor + 1.0))
+        return out
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` labels for `text`, best first; each label appears once."""
-        query = self._prepare(text)
-        if not query or not self._choices:
+        if limit <= 0:
             return []
-        best: dict[str, float] = {}
-        results = process.extract(
-            query, self._choices, scorer=fuzz.token_sort_ratio, processor=None, limit=None
-        )
-        for _, score, index in results:
-            label = self._labels[index]
-            if score > best.get(label, -1.0):
-                best[label] = score
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return [Candidate(label, round(score / 100.0, 4)) for label, score in ranked]
+        scores = self.scores(text)
+        if scores.size == 0 or not scores.any():
+            return []
+        k = min(limit, scores.size)
+        top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(k)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [
+            Candidate(self._labels[i], round(float(scores[i]), 4)) for i in top if scores[i] > 0
+        ]
 
     def match(self, text: str, thresholds: Thresholds | None = None) -> Match:
         """Rank `text` and decide: answered, ambiguous or not sure."""
@@ -132,3 +485,15 @@ def decide(ranking: Sequence[Candidate], thresholds: Thresholds) -> Match:
         return Match(Outcome.ANSWERED, (top,), top.score)
     suggestions = tuple(c for c in ranking[:3] if c.score >= thresholds.suggest)
     return Match(Outcome.NOT_SURE, suggestions, top.score)
+
+
+__all__ = [
+    "Candidate",
+    "Match",
+    "Matcher",
+    "SynonymExpander",
+    "Thresholds",
+    "Tuning",
+    "decide",
+    "normalise",
+]
