@@ -88,6 +88,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def stop(server: Served) -> tuple[int, str]:
