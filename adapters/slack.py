@@ -44,7 +44,7 @@ from adapters import logs
 from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
-from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
+from bot.compose import PRIVACY_REMINDER, example_label, offered, plain_text
 from bot.models import Contact, Outcome, Topic
 from bot.storage import RECORD_ID
 
@@ -227,7 +227,7 @@ def contact_mrkdwn(contact: Contact, *, when: bool = False) -> str:
     """One contact: name, how to reach them, the example label when it is fictional."""
     line = f"*{escape(contact.name)}*: {escape(contact.reach)}"
     if contact.example:
-        line += f" _({escape(EXAMPLE_LABEL)})_"
+        line += f" _({escape(example_label(contact))})_"
     if when and contact.when:
         line += f"\n{escape(contact.when.strip())}"
     return line

@@ -41,7 +41,7 @@ from adapters import logs
 from adapters.service import ChatService
 from adapters.settings import TeamsSettings
 from bot import Question, Reply
-from bot.compose import EXAMPLE_LABEL, PRIVACY_REMINDER, offered, plain_text
+from bot.compose import PRIVACY_REMINDER, example_label, offered, plain_text
 from bot.models import Outcome
 from bot.storage import RECORD_ID
 
@@ -267,7 +267,8 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         facts = [
             {
                 "title": contact.name,
-                "value": contact.reach + (f" ({EXAMPLE_LABEL})" if contact.example else ""),
+                "value": contact.reach
+                + (f" ({example_label(contact)})" if contact.example else ""),
             }
             for contact in reply.contacts
         ]

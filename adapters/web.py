@@ -10,7 +10,7 @@ import html
 from collections.abc import Iterable
 
 from bot import Reply
-from bot.compose import EXAMPLE_LABEL, offered
+from bot.compose import example_label, offered
 from bot.models import Contact, Outcome
 
 MAX_QUESTION_CHARS = 10_000
@@ -62,7 +62,8 @@ def paragraphs(text: str) -> str:
 
 
 def _contact(contact: Contact) -> str:
-    example = f' <span class="example">({_e(EXAMPLE_LABEL)})</span>' if contact.example else ""
+    label = example_label(contact)
+    example = f' <span class="example">({_e(label)})</span>' if label else ""
     return (
         f"<li><strong>{_e(contact.name)}</strong>: {_e(contact.reach)}{example}"
         f'<br><span class="when">{_e(contact.when)}</span></li>'

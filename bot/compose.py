@@ -37,6 +37,7 @@ EMPTY = (
     'child sexual exploitation?"'
 )
 EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
+EXAMPLE_LABEL_NO_NUMBER = "example: your admin has not set this contact yet"
 
 ALWAYS = ("dsl", "police-999")
 SIGNPOST = ("dsl", "cs-front-door", "edt", "nspcc-helpline", "police-999")
@@ -102,11 +103,18 @@ def compose(
     )
 
 
+def example_label(contact: Contact) -> str:
+    """How a fictional example contact is labelled in every reply ("" for a real one)."""
+    if not contact.example:
+        return ""
+    return EXAMPLE_LABEL if contact.phones else EXAMPLE_LABEL_NO_NUMBER
+
+
 def contact_line(contact: Contact) -> str:
     """One contact as text: name, how to reach, the example label when it is fictional."""
     line = f"{contact.name}: {contact.reach}"
     if contact.example:
-        line += f" ({EXAMPLE_LABEL})"
+        line += f" ({example_label(contact)})"
     return line
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot, Outcome, Question
-from bot.compose import CALL_999, PRIVACY_REMINDER, plain_text
+from bot.compose import (
+    CALL_999,
+    EXAMPLE_LABEL_NO_NUMBER,
+    PRIVACY_REMINDER,
+    contact_line,
+    plain_text,
+)
 from bot.knowledge import load
 from tests.conftest import KnowledgeDir
 
@@ -179,3 +185,10 @@ def test_privacy_warning_comes_after_the_999_lead(shipped_bot: Bot) -> None:
 def test_general_questions_get_no_privacy_warning(shipped_bot: Bot) -> None:
     """A question with no identifying details is not scolded."""
     assert shipped_bot.answer(Question("what are the signs of cse")).privacy_warning == ""
+
+
+def test_example_contact_without_a_number_is_labelled_as_unset(shipped_bot: Bot) -> None:
+    """A fictional contact with no phone number is labelled an example, not "not a real number"."""
+    social_worker = shipped_bot.knowledge.contacts["social-worker"]
+    assert social_worker.example and not social_worker.phones
+    assert contact_line(social_worker).endswith(f"({EXAMPLE_LABEL_NO_NUMBER})")
