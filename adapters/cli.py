@@ -166,8 +166,12 @@ def _serve(
 ) -> int:
     from adapters.server import serve  # aiohttp only when serving
 
-    logs.configure(settings.log_level)
     with_chat = with_chat and sys.stdin.isatty()
+    # The terminal chat shares the terminal: its logs go to a file instead of between answers.
+    log_file = Path("var/safeguarding-bot.log") if with_chat else None
+    logs.configure(settings.log_level, log_file)
+    if log_file is not None:
+        print(f"logs: {log_file}")
     try:
         asyncio.run(
             serve(

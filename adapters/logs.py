@@ -12,6 +12,7 @@ import os
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bot import Reply
@@ -76,9 +77,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure(level: str = "INFO") -> None:
-    """Send the bot's logs to stdout as JSON lines."""
-    handler = logging.StreamHandler(sys.stdout)
+def configure(level: str = "INFO", path: Path | None = None) -> None:
+    """Send the bot's logs as JSON lines to stdout, or to the file `path` (appended)."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handler: logging.Handler = (
+        logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stdout)
+    )
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
