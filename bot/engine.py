@@ -35,7 +35,7 @@ class Bot:
 
     def __init__(self, base: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
         self.knowledge = base
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds or base.thresholds or Thresholds()
         self._urgent = UrgentRules(base.urgent_rules)
         self._matcher = Matcher(
             ((topic.id, example) for topic in base.topics.values() for example in topic.examples),

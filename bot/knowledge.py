@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.matching import normalise
+from bot.matching import Thresholds, normalise
 from bot.models import Contact, Source, Topic, UrgentRule, Where
 from bot.urgent import expand, normalise_phrase
 from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
@@ -66,13 +66,15 @@ class KnowledgeError(Exception):
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """A validated knowledge base: contacts, topics, urgent rules and synonyms."""
+    """A validated knowledge base: contacts, topics, urgent rules, synonyms, and the matching
+    thresholds chosen for it (None: the matcher's defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
     urgent_rules: tuple[UrgentRule, ...]
     synonyms: Mapping[str, tuple[str, ...]]
     directory: Path = field(compare=False)
+    thresholds: Thresholds | None = None
 
     def example_contacts(self) -> list[Contact]:
         """Local contacts still set to the shipped fictional examples."""
@@ -515,6 +517,33 @@ def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, 
     return groups
 
 
+def _load_thresholds(path: Path, problems: list[Problem]) -> Thresholds | None:
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return None
+    table = data.get("thresholds") if isinstance(data, LineDict) else None
+    if not isinstance(table, LineDict):
+        out.add(1, "matching.yaml must be a mapping with a 'thresholds:' mapping")
+        return None
+    fields = _Fields(table, "thresholds", out, {"answer", "margin", "suggest"}, set())
+    values: dict[str, float] = {}
+    for key in ("answer", "margin", "suggest"):
+        value = table.get(key)
+        if key not in table:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            out.add(fields.line(key), f"thresholds: '{key}' must be a number from 0 to 1")
+            continue
+        values[key] = float(value)
+    if len(values) < 3:
+        return None
+    if values["suggest"] > values["answer"]:
+        out.add(fields.line("suggest"), "thresholds: 'suggest' must not be above 'answer'")
+        return None
+    return Thresholds(answer=values["answer"], margin=values["margin"], suggest=values["suggest"])
+
+
 def load(directory: str | os.PathLike[str]) -> KnowledgeBase:
     """Load and validate a knowledge directory; raise `KnowledgeError` listing every problem."""
     base, problems = _load(Path(directory))
@@ -548,6 +577,8 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     contacts = _load_contacts(required["contacts.yaml"], problems)
     synonyms_path = directory / "synonyms.yaml"
     synonyms = _load_synonyms(synonyms_path, problems) if synonyms_path.is_file() else {}
+    matching_path = directory / "matching.yaml"
+    thresholds = _load_thresholds(matching_path, problems) if matching_path.is_file() else None
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
     loaded_rules = _load_urgent(required["urgent.yaml"], problems)
 
@@ -623,6 +654,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         urgent_rules=tuple(rule for rule, _, _ in loaded_rules),
         synonyms=synonyms,
         directory=directory,
+        thresholds=thresholds,
     ), []
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot import Bot
 from bot.knowledge import KnowledgeError, check, display_path, load
+from bot.matching import Thresholds
 from tests.conftest import KnowledgeDir
 
 
@@ -230,3 +232,23 @@ def test_load_raises_with_every_problem(knowledge_dir: KnowledgeDir) -> None:
         assert [str(p) for p in error.problems] == messages(knowledge_dir)
     else:
         raise AssertionError("load accepted a broken knowledge base")
+
+
+def test_matching_thresholds_are_read_from_matching_yaml(knowledge_dir: KnowledgeDir) -> None:
+    """matching.yaml sets the thresholds the bot answers with."""
+    knowledge_dir.write(
+        "matching.yaml", "thresholds:\n  answer: 0.3\n  margin: 0.05\n  suggest: 0.1\n"
+    )
+    base = load(knowledge_dir.root)
+    assert base.thresholds == Thresholds(answer=0.3, margin=0.05, suggest=0.1)
+    assert Bot(base).thresholds == base.thresholds
+
+
+def test_matching_threshold_out_of_range_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """A threshold that is not a number from 0 to 1 is reported at its line."""
+    knowledge_dir.write(
+        "matching.yaml", "thresholds:\n  answer: 3\n  margin: 0.05\n  suggest: 0.1\n"
+    )
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'matching.yaml')}:2: thresholds: 'answer' must be a number from 0 to 1"
+    ]

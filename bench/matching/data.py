@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(os.environ.get("CLINC150_DIR", "/work/shared/bench/clinc150"))
+# ../shared/bench/clinc150 beside the repository, as CI lays it out; CLINC150_DIR overrides.
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench" / "clinc150"
+DATA_DIR = Path(os.environ.get("CLINC150_DIR", DEFAULT_DIR))
 SETTINGS = ("tiny", "small", "full")
 TINY_PER_INTENT = 10
 
