@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction \
+.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-boot \
 	teams-package clean
 
 $(STAMP): pyproject.toml
@@ -45,6 +45,10 @@ evaluate: $(STAMP)
 ## bench-matching: the matcher on CLINC150 (see bench/matching/README.md)
 bench-matching: $(STAMP)
 	$(BIN)/python -m bench.matching
+
+## bench-boot: seconds from start to /readyz, and memory, with the shipped knowledge base
+bench-boot: $(STAMP)
+	$(BIN)/python -m bench.boot
 
 ## bench-redaction: the redactor's recall and precision (see bench/redaction/README.md)
 bench-redaction: $(STAMP)
