@@ -6,6 +6,7 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from bot.storage import SQLiteStorage, Storage
 SERVICE_KEY = web.AppKey("service", ChatService)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 MAX_BODY_BYTES = 1024 * 1024
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -151,6 +153,16 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
     return response
 
 
+def drain_context(service: ChatService) -> Callable[[web.Application], AsyncIterator[None]]:
+    """At shutdown, let answers already under way finish (bounded) before storage closes."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await service.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
+
+    return context
+
+
 def create_app(
     settings: Settings, bot: Bot | None = None, *, storage: Storage | None = None
 ) -> web.Application:
@@ -165,6 +177,7 @@ def create_app(
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder
     app.cleanup_ctx.append(recorder_context(recorder))
+    app.cleanup_ctx.append(drain_context(service))
     reloader = Reloader(service, lambda: build_bot(settings), settings.knowledge_dir)
     app[RELOADER_KEY] = reloader
     app.cleanup_ctx.append(reloader.context(settings.knowledge_poll_seconds))

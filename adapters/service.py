@@ -3,12 +3,52 @@ event claims. One object, so a knowledge reload swaps the bot for every channel 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from adapters import logs
 from adapters.recording import Recorder
 from bot import Bot, Question, Reply
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+
+class InFlight:
+    """Handlers answering someone right now, so a shutdown lets them finish (bounded).
+
+    Slack's listeners run as background tasks after the 3-second acknowledgement; without this a
+    SIGTERM could cancel an answer that Slack was already told to expect."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self, handler: Handler) -> Handler:
+        """Wrap an async handler so its task counts as in flight while it runs."""
+
+        @functools.wraps(handler)
+        async def tracked(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                return await handler(*args, **kwargs)
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        return cast(Handler, tracked)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait, at most `timeout` seconds, for the handlers in flight to finish."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -25,6 +65,7 @@ class ChatService:
     def __init__(self, bot: Bot, recorder: Recorder | None = None) -> None:
         self._bot = bot
         self.recorder = recorder
+        self.in_flight = InFlight()
 
     @property
     def bot(self) -> Bot:

@@ -562,6 +562,7 @@ def build_bolt_app(
         )
 
     @app.event("app_mention")
+    @service.in_flight.track
     async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         """A mention in a channel: answer in a thread under the question, never top level."""
         if not is_from_a_person(event) or not isinstance(event.get("channel"), str):
@@ -574,6 +575,7 @@ def build_bolt_app(
         await post_reply(client, event["channel"], answered, thread_ts)
 
     @app.event("message")
+    @service.in_flight.track
     async def on_message(
         event: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -596,6 +598,7 @@ def build_bolt_app(
             await post_reply(client, channel, answered, thread_ts)
 
     @app.command("/safeguarding")
+    @service.in_flight.track
     async def on_command(
         ack: Callable[..., Awaitable[Any]],
         command: dict[str, Any],
@@ -614,6 +617,7 @@ def build_bolt_app(
         )
 
     @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))
+    @service.in_flight.track
     async def on_topic(
         ack: Callable[..., Awaitable[Any]],
         body: dict[str, Any],
@@ -647,6 +651,7 @@ def build_bolt_app(
         await post_reply(client, channel, answered, thread_ts)
 
     @app.action(re.compile(f"^{re.escape(FEEDBACK_ACTION)}"))
+    @service.in_flight.track
     async def on_feedback(
         ack: Callable[..., Awaitable[Any]],
         body: dict[str, Any],
@@ -675,6 +680,7 @@ def build_bolt_app(
             )
 
     @app.event("app_home_opened")
+    @service.in_flight.track
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         """The App Home tab: what the bot does and does not do, and the contacts."""
         user = event.get("user")
