@@ -3,8 +3,10 @@
 `python -m bench.matching.tune [KNOWLEDGE_DIR] [--write]`
 
 In-scope: each topic's example questions, held out by 5-fold cross-validation (the matcher is
-built without the fold it is asked). Out of scope: CLINC150's validation queries (banking, travel,
-small talk... and its out-of-scope set), none of which a safeguarding topic should answer. The
+built without the fold it is asked). Out of scope, half and half: `out_of_scope.yaml` beside this
+file (workplace chat that is not a safeguarding question, a third of it near-misses that share
+safeguarding words), and CLINC150 validation queries (banking, travel, small talk and its own
+out-of-scope set). Neither is the evaluation set in tests/eval/, which stays held out. The
 balanced rule picks the thresholds that maximise the mean of in-scope accuracy (answered with the
 right topic) and out-of-scope recall (declined as not sure); ties go to the higher answer
 threshold, the safer one. `--write` stores them in KNOWLEDGE_DIR/matching.yaml, which the bot
@@ -20,13 +22,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bench.matching.data import load as load_clinc
 from bot.knowledge import load
 from bot.matching import Candidate, Matcher, Thresholds, decide
 from bot.models import Outcome
 
 FOLDS = 5
-OOS_SAMPLE = 900  # CLINC validation queries per fold (plus all 100 of its out-of-scope set)
+CLINC_SAMPLE = 200  # CLINC in-scope validation queries, plus all 100 of its out-of-scope set
+DOMAIN_OUT_OF_SCOPE = Path(__file__).with_name("out_of_scope.yaml")
 ANSWER_GRID = [round(0.10 + 0.01 * i, 2) for i in range(41)]  # 0.10 .. 0.50
 MARGIN_GRID = [0.02, 0.03, 0.04, 0.05, 0.06, 0.08]
 SUGGEST = 0.15
@@ -52,7 +57,8 @@ def rankings(
     clinc = load_clinc("full")
     outside = [text for text, _ in clinc.val]
     random.Random(seed).shuffle(outside)
-    outside = outside[:OOS_SAMPLE] + clinc.oos_val
+    domain = yaml.safe_load(DOMAIN_OUT_OF_SCOPE.read_text(encoding="utf-8"))["messages"]
+    outside = outside[:CLINC_SAMPLE] + clinc.oos_val + [str(m) for m in domain]
     inside: list[tuple[str, list[Candidate]]] = []
     oos: list[list[Candidate]] = []
     for fold in range(FOLDS):
@@ -95,7 +101,8 @@ def as_yaml(choice: Choice, examples: int, oos: int) -> str:
         "# How sure the matcher must be before it answers. Chosen by `python -m\n"
         "# bench.matching.tune knowledge --write` with the balanced rule: the mean of in-scope\n"
         "# accuracy (topic examples held out by 5-fold cross-validation) and out-of-scope recall\n"
-        "# (CLINC150 validation queries declined). Run it again after large knowledge edits.\n"
+        "# (workplace chat and CLINC150 queries declined). Run it again after large knowledge\n"
+        "# edits.\n"
         f"# Measured: in-scope {choice.in_scope:.1%} answered right, {choice.ambiguous:.1%} "
         f"ambiguous ({examples} examples);\n"
         f"# out of scope {choice.oos_recall:.1%} declined ({oos} queries).\n"
