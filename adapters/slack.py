@@ -561,6 +561,18 @@ def build_bolt_app(
             "chat.postMessage", client.chat_postMessage(text=to_text(answered.reply), **kwargs)
         )
 
+    async def respond_ephemeral(respond: Callable[..., Awaitable[Any]], answered: Answered) -> None:
+        """Answer through a response_url, so only the person who asked sees it."""
+        await call(
+            "response_url",
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=to_text(answered.reply),
+                blocks=to_blocks(answered.reply, answered.record_id),
+            ),
+        )
+
     @app.event("app_mention")
     @service.in_flight.track
     async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -607,14 +619,7 @@ def build_bolt_app(
         """`/safeguarding QUESTION`: acknowledged at once, answered so only the asker sees it."""
         await ack()
         answered = service.answer(to_question(command))
-        await call(
-            "response_url",
-            respond(
-                response_type="ephemeral",
-                text=to_text(answered.reply),
-                blocks=to_blocks(answered.reply, answered.record_id),
-            ),
-        )
+        await respond_ephemeral(respond, answered)
 
     @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))
     @service.in_flight.track
@@ -635,15 +640,7 @@ def build_bolt_app(
         message = body.get("message")
         channel = (body.get("channel") or {}).get("id")
         if not isinstance(message, dict) or not isinstance(channel, str):
-            await call(
-                "response_url",
-                respond(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    text=to_text(answered.reply),
-                    blocks=to_blocks(answered.reply, answered.record_id),
-                ),
-            )
+            await respond_ephemeral(respond, answered)
             return
         thread_ts = message.get("thread_ts")
         if not thread_ts and not channel.startswith("D"):
