@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-boot \
+.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-boot bench-load \
 	teams-package clean
 
 $(STAMP): pyproject.toml
@@ -49,6 +49,11 @@ bench-matching: $(STAMP)
 ## bench-boot: seconds from start to /readyz, and memory, with the shipped knowledge base
 bench-boot: $(STAMP)
 	$(BIN)/python -m bench.boot
+
+## bench-load: the bot under Slack and Teams load: retries, two instances, database outage,
+## reload (see bench/load/README.md)
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.load
 
 ## bench-redaction: the redactor's recall and precision (see bench/redaction/README.md)
 bench-redaction: $(STAMP)
