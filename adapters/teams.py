@@ -33,9 +33,13 @@ from botbuilder.core import (
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import Activity, ChannelAccount
-from botframework.connector.auth import BotFrameworkAuthentication
+from botframework.connector.auth import (
+    BotFrameworkAuthentication,
+    ServiceClientCredentialsFactory,
+)
 
 from adapters import logs
 from adapters.service import ChatService
@@ -390,6 +394,34 @@ async def send_with_retry(
     return False
 
 
+class CachedCredentials(ServiceClientCredentialsFactory):  # type: ignore[misc]
+    """The bot's outbound credentials, made once per (app id, scope, login endpoint) and kept.
+
+    The SDK makes new credentials for every message, each with an empty token cache, so every
+    reply would fetch a new token from the authority, with a blocking call on the event loop.
+    Kept credentials keep MSAL's token cache, which renews the token only when it expires."""
+
+    def __init__(self, inner: ServiceClientCredentialsFactory) -> None:
+        self._inner = inner
+        self._made: dict[tuple[str, str, str, bool], Any] = {}
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return bool(await self._inner.is_valid_app_id(app_id))
+
+    async def is_authentication_disabled(self) -> bool:
+        return bool(await self._inner.is_authentication_disabled())
+
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
+        key = (app_id, oauth_scope, login_endpoint, validate_authority)
+        if key not in self._made:
+            self._made[key] = await self._inner.create_credentials(
+                app_id, oauth_scope, login_endpoint, validate_authority
+            )
+        return self._made[key]
+
+
 # --- the bot ----------------------------------------------------------------------------------
 
 
@@ -521,8 +553,14 @@ def create_endpoint(
     retry: RetryPolicy | None = None,
 ) -> TeamsEndpoint:
     """The SDK's CloudAdapter, configured from the settings, and the bot behind it."""
+    configuration = sdk_configuration(settings)
     authentication = CleanAuthentication(
-        ConfigurationBotFrameworkAuthentication(sdk_configuration(settings))
+        ConfigurationBotFrameworkAuthentication(
+            configuration,
+            credentials_factory=CachedCredentials(
+                ConfigurationServiceClientCredentialFactory(configuration)
+            ),
+        )
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error

@@ -208,6 +208,18 @@ def test_message_is_answered_with_a_card_carrying_the_bots_token(
     assert "Local authority designated officer (LADO)" in json.dumps(card_of(sent.activity))
 
 
+def test_the_bots_token_is_fetched_once_for_many_replies(shipped_bot: Bot, peer: Peer) -> None:
+    """Replies reuse the bot's token until it expires, instead of asking the authority (with a
+    blocking call) for every message."""
+
+    async def use(client: TestClient[Any, Any]) -> list[int]:
+        return [await post(activity(peer, id=f"m{n}"), peer.token())(client) for n in range(3)]
+
+    assert with_app(shipped_bot, peer.environment(), use) == [200, 200, 200]
+    assert len(peer.sent) == 3
+    assert len(peer.token_requests) == 1
+
+
 def test_reply_carries_the_plain_text_fallback(shipped_bot: Bot, peer: Peer) -> None:
     """The reply's summary and the card's fallbackText hold the whole reply as plain text."""
     with_app(shipped_bot, peer.environment(), post(activity(peer), peer.token()))
