@@ -87,12 +87,14 @@ class Recorder:
     async def claim(self, event_id: str) -> bool:
         """True the first time an event id is seen by any instance sharing the database.
 
-        While the database is away, this process's memory decides, so answers carry on."""
+        This process's memory is asked first, so an event it claimed while the database was away
+        is not claimed again when the database returns; while the database is away, memory alone
+        decides and answers carry on. (A retry that reaches another instance during an outage
+        can still be answered twice.)"""
+        if not self._memory.claim(event_id):
+            return False
         claimed = await self._call("claim_event", lambda: self.storage.claim_event(event_id))
-        if claimed is None:
-            return self._memory.claim(event_id)
-        self._memory.claim(event_id)
-        return bool(claimed)
+        return True if claimed is None else bool(claimed)
 
     async def purge(self) -> None:
         """Delete what is past retention (never raises)."""

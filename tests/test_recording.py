@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,10 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.app import create_app
-from adapters.recording import RECORDER_KEY
+from adapters.recording import RECORDER_KEY, Recorder
 from adapters.settings import Settings
 from bot import Bot
-from bot.storage import SQLiteStorage, SqlStorage
+from bot.storage import SQLiteStorage, SqlStorage, StorageError
 from tests.storage_backends import TABLES
 
 T = TypeVar("T")
@@ -100,3 +101,29 @@ def test_answer_is_sent_when_the_database_is_down(
     assert status == 200
     assert reply["topic"] == "allegations-lado"
     assert any(getattr(r, "event", "") == "storage_failed" for r in caplog.records)
+
+
+class FlakyClaims(SQLiteStorage):
+    """SQLite storage whose event claims fail while `down` is set."""
+
+    down = False
+
+    def claim_event(self, event_id: str, today: date | None = None) -> bool:
+        if self.down:
+            raise StorageError("database error: OperationalError")
+        return super().claim_event(event_id, today)
+
+
+def test_an_event_claimed_during_an_outage_is_not_claimed_again_after(tmp_path: Path) -> None:
+    """While the database is away this process remembers its claims; a retry of the same event
+    after the database returns is still dropped."""
+    storage = FlakyClaims(tmp_path / "bot.sqlite3")
+    recorder = Recorder(storage, retention_days=30)
+
+    async def run() -> list[bool]:
+        storage.down = True
+        during = await recorder.claim("Ev-outage")
+        storage.down = False
+        return [during, await recorder.claim("Ev-outage"), await recorder.claim("Ev-new")]
+
+    assert asyncio.run(run()) == [True, False, True]
