@@ -177,7 +177,6 @@ def create_app(
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder
     app.cleanup_ctx.append(recorder_context(recorder))
-    app.cleanup_ctx.append(drain_context(service))
     reloader = Reloader(service, lambda: build_bot(settings), settings.knowledge_dir)
     app[RELOADER_KEY] = reloader
     app.cleanup_ctx.append(reloader.context(settings.knowledge_poll_seconds))
@@ -189,4 +188,7 @@ def create_app(
     app.router.add_post("/api/ask", api_ask)
     slack.mount(app, settings.slack, service)
     teams.setup(app, settings.teams, production=settings.production, service=service)
+    # Registered last, so at shutdown it runs first: answers in flight finish while the
+    # platforms' HTTP sessions and the database are still open.
+    app.cleanup_ctx.append(drain_context(service))
     return app

@@ -749,10 +749,24 @@ def mount(app: web.Application, settings: SlackSettings, service: ChatService) -
         return
     bolt = build_bolt_app(settings, service)
     app[SLACK_APP_KEY] = bolt
+    app.cleanup_ctx.append(_shared_session(bolt))
     if settings.events_api:
         app.router.add_post(EVENTS_PATH, events_handler(bolt, settings.signing_secret))
     if settings.socket_mode:
         app.cleanup_ctx.append(_socket_mode(bolt, settings))
+
+
+def _shared_session(bolt: AsyncApp) -> Callable[[web.Application], AsyncIterator[None]]:
+    """One HTTP session (and its kept-alive connections) for every Web API call, opened and
+    closed with the app; without it the SDK opens a new connection for each call."""
+
+    async def session(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as shared:
+            bolt.client.session = shared
+            yield
+            bolt.client.session = None
+
+    return session
 
 
 def _socket_mode(
