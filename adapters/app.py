@@ -172,7 +172,10 @@ def create_app(
     PostgreSQL)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[security_headers])
     app[SETTINGS_KEY] = settings
-    recorder = Recorder(storage or open_storage(settings), settings.retention_days)
+    if storage is None:
+        recorder = Recorder(open_storage(settings), settings.retention_days, open_storage(settings))
+    else:
+        recorder = Recorder(storage, settings.retention_days)
     service = ChatService(bot if bot is not None else build_bot(settings), recorder)
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder

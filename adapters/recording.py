@@ -48,8 +48,13 @@ class MemoryClaims:
 class Recorder:
     """The adapters' one door to storage."""
 
-    def __init__(self, storage: Storage, retention_days: int) -> None:
+    def __init__(
+        self, storage: Storage, retention_days: int, claims: Storage | None = None
+    ) -> None:
+        """`claims`: a second connection to the same database for event claims, so that a
+        platform's acknowledgement never waits behind record writes (default: `storage`)."""
         self.storage = storage
+        self.claims = claims or storage
         self.retention_days = retention_days
         self._writes: set[asyncio.Task[None]] = set()
         self._memory = MemoryClaims()
@@ -93,7 +98,7 @@ class Recorder:
         can still be answered twice.)"""
         if not self._memory.claim(event_id):
             return False
-        claimed = await self._call("claim_event", lambda: self.storage.claim_event(event_id))
+        claimed = await self._call("claim_event", lambda: self.claims.claim_event(event_id))
         return True if claimed is None else bool(claimed)
 
     async def purge(self) -> None:
@@ -137,5 +142,7 @@ def recorder_context(recorder: Recorder) -> Callable[[web.Application], AsyncIte
             await purger
         await recorder.flush()
         await asyncio.to_thread(recorder.storage.close)
+        if recorder.claims is not recorder.storage:
+            await asyncio.to_thread(recorder.claims.close)
 
     return context
