@@ -17,7 +17,7 @@ import html
 import json
 import re
 import types
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from botbuilder.core import (
     ActivityHandler,
-    BotAdapter,
     CardFactory,
     MessageFactory,
     TurnContext,
@@ -79,6 +78,41 @@ class AuthenticationUnavailable(Exception):
     """The token could not be checked because the OpenID metadata or keys could not be fetched."""
 
 
+class KeptConnectors:
+    """Connector clients kept for the life of the app, one per (bot, service URL, audience).
+
+    The SDK builds a new client, with its own HTTP session and retry policy, for every message
+    and never closes it; building one costs more than answering. Kept clients reuse their
+    connections, and are closed once, when the app stops."""
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str], Any] = {}
+
+    async def get(self, key: tuple[str, str, str], make: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self._clients:
+            client = await make()
+            self._clients.setdefault(key, client)
+        return self._clients[key]
+
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.__aexit__(None, None, None)
+
+
+class _KeptConnectorFactory:
+    """The SDK's connector factory, answering from `KeptConnectors`."""
+
+    def __init__(self, inner: Any, connectors: KeptConnectors, bot: str) -> None:
+        self._inner = inner
+        self._connectors = connectors
+        self._bot = bot
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (self._bot, service_url, audience or "")
+        return await self._connectors.get(key, lambda: self._inner.create(service_url, audience))
+
+
 class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     """The SDK's authentication, refusing every bad token with `PermissionError` (so 401).
 
@@ -87,8 +121,9 @@ class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     metadata are not the caller's fault: they become `AuthenticationUnavailable` (a 503).
     """
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, connectors: KeptConnectors) -> None:
         self._inner = inner
+        self._connectors = connectors
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
         try:
@@ -104,7 +139,9 @@ class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         raise PermissionError("streaming connections are not accepted")
 
     def create_connector_factory(self, claims_identity: Any) -> Any:
-        return self._inner.create_connector_factory(claims_identity)
+        inner = self._inner.create_connector_factory(claims_identity)
+        claims = getattr(claims_identity, "claims", None) or {}
+        return _KeptConnectorFactory(inner, self._connectors, str(claims.get("aud", "")))
 
     async def create_user_token_client(self, claims_identity: Any) -> Any:
         return await self._inner.create_user_token_client(claims_identity)
@@ -433,12 +470,6 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]
         self._service = service
         self._retry = retry
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        try:
-            await super().on_turn(turn_context)
-        finally:
-            await _close_connector(turn_context)
-
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         value = _submitted(turn_context.activity)
         if value.get("action") == "feedback":
@@ -470,14 +501,6 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]
             await send_with_retry(turn_context, MessageFactory.text(WELCOME), self._retry)
 
 
-async def _close_connector(turn_context: TurnContext) -> None:
-    """Close the HTTP session of the turn's connector client: the SDK makes one per turn and
-    never closes it."""
-    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    if client is not None:
-        await client.__aexit__(None, None, None)
-
-
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     # The type only: an exception's message may quote what was typed.
     logs.LOGGER.error(
@@ -496,6 +519,7 @@ class TeamsEndpoint:
     adapter: Any
     bot: TeamsBot
     authenticated: bool
+    connectors: KeptConnectors
 
 
 TEAMS_KEY = web.AppKey("teams", TeamsEndpoint)
@@ -554,18 +578,22 @@ def create_endpoint(
 ) -> TeamsEndpoint:
     """The SDK's CloudAdapter, configured from the settings, and the bot behind it."""
     configuration = sdk_configuration(settings)
+    connectors = KeptConnectors()
     authentication = CleanAuthentication(
         ConfigurationBotFrameworkAuthentication(
             configuration,
             credentials_factory=CachedCredentials(
                 ConfigurationServiceClientCredentialFactory(configuration)
             ),
-        )
+        ),
+        connectors,
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
     bot = TeamsBot(service, retry or RetryPolicy())
-    return TeamsEndpoint(adapter=adapter, bot=bot, authenticated=settings.authenticated)
+    return TeamsEndpoint(
+        adapter=adapter, bot=bot, authenticated=settings.authenticated, connectors=connectors
+    )
 
 
 def setup(
@@ -594,6 +622,7 @@ async def _announce(app: web.Application) -> AsyncIterator[None]:
     else:
         logs.LOGGER.warning(AUTH_OFF, extra={"event": "teams_auth_off", "path": "/api/messages"})
     yield
+    await app[TEAMS_KEY].connectors.close()
 
 
 async def _announce_off(app: web.Application) -> AsyncIterator[None]:
