@@ -86,18 +86,28 @@ class KeptConnectors:
     connections, and are closed once, when the app stops."""
 
     def __init__(self) -> None:
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], asyncio.Future[Any]] = {}
 
     async def get(self, key: tuple[str, str, str], make: Callable[[], Awaitable[Any]]) -> Any:
+        """The client for `key`, made once even when many messages arrive at the same time."""
         if key not in self._clients:
-            client = await make()
-            self._clients.setdefault(key, client)
-        return self._clients[key]
+            self._clients[key] = asyncio.ensure_future(make())
+        try:
+            return await asyncio.shield(self._clients[key])
+        except Exception:
+            self._clients.pop(key, None)  # not kept: the next message tries again
+            raise
+
+    def __len__(self) -> int:
+        return len(self._clients)
 
     async def close(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.__aexit__(None, None, None)
+        made, self._clients = list(self._clients.values()), {}
+        for future in made:
+            if future.done() and not future.exception():
+                client = future.result()
+                if hasattr(client, "__aexit__"):
+                    await client.__aexit__(None, None, None)
 
 
 class _KeptConnectorFactory:
@@ -127,24 +137,36 @@ class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
         try:
-            return await self._inner.authenticate_request(activity, auth_header or None)
+            result = await self._inner.authenticate_request(activity, auth_header or None)
         except PermissionError:
             raise
         except OSError as error:  # requests' errors are OSErrors: metadata or keys unreachable
             raise AuthenticationUnavailable from error
         except Exception as error:  # any other failure to validate is a refused token
             raise PermissionError("the token was refused") from error
+        # The connector factory of a request is where the SDK builds its client for replies.
+        if getattr(result, "connector_factory", None) is not None:
+            result.connector_factory = self._kept(result.connector_factory, result.claims_identity)
+        return result
+
+    def _kept(self, factory: Any, claims_identity: Any) -> _KeptConnectorFactory:
+        claims = getattr(claims_identity, "claims", None) or {}
+        return _KeptConnectorFactory(factory, self._connectors, str(claims.get("aud", "")))
 
     async def authenticate_streaming_request(self, auth_header: str, channel_id: str) -> Any:
         raise PermissionError("streaming connections are not accepted")
 
     def create_connector_factory(self, claims_identity: Any) -> Any:
-        inner = self._inner.create_connector_factory(claims_identity)
-        claims = getattr(claims_identity, "claims", None) or {}
-        return _KeptConnectorFactory(inner, self._connectors, str(claims.get("aud", "")))
+        return self._kept(self._inner.create_connector_factory(claims_identity), claims_identity)
 
     async def create_user_token_client(self, claims_identity: Any) -> Any:
-        return await self._inner.create_user_token_client(claims_identity)
+        # Made per message by the SDK (and costly to make); the bot never uses user tokens, so
+        # one per bot is kept.
+        claims = getattr(claims_identity, "claims", None) or {}
+        key = ("user-token", str(claims.get("aud", "")), "")
+        return await self._connectors.get(
+            key, lambda: self._inner.create_user_token_client(claims_identity)
+        )
 
     def create_bot_framework_client(self) -> Any:
         return self._inner.create_bot_framework_client()

@@ -27,7 +27,7 @@ from adapters.app import create_app
 from adapters.logs import JsonFormatter
 from adapters.recording import RECORDER_KEY
 from adapters.settings import Settings, SettingsError, TeamsSettings
-from adapters.teams import RetryPolicy, message_text, to_card, to_question
+from adapters.teams import TEAMS_KEY, RetryPolicy, message_text, to_card, to_question
 from bot import Bot, Question
 from bot.compose import CALL_999, EXAMPLE_LABEL, PRIVACY_REMINDER, PRIVACY_WARNING, plain_text
 from bot.models import Outcome
@@ -218,6 +218,19 @@ def test_the_bots_token_is_fetched_once_for_many_replies(shipped_bot: Bot, peer:
     assert with_app(shipped_bot, peer.environment(), use) == [200, 200, 200]
     assert len(peer.sent) == 3
     assert len(peer.token_requests) == 1
+
+
+def test_connector_clients_are_made_once_for_many_messages(shipped_bot: Bot, peer: Peer) -> None:
+    """Replies to one service URL share one kept connector client (the SDK would build a new
+    one, with its own HTTP session, for every message)."""
+
+    async def use(client: TestClient[Any, Any]) -> int:
+        for n in range(3):
+            assert await post(activity(peer, id=f"c{n}"), peer.token())(client) == 200
+        return len(client.server.app[TEAMS_KEY].connectors)
+
+    assert with_app(shipped_bot, peer.environment(), use) == 2  # the connector and user tokens
+    assert len(peer.sent) == 3
 
 
 def test_reply_carries_the_plain_text_fallback(shipped_bot: Bot, peer: Peer) -> None:
