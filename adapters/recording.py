@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -22,6 +23,7 @@ from bot.storage import AnswerRecord, Storage
 
 PURGE_EVERY_SECONDS = 3600.0
 SHUTDOWN_WRITES_SECONDS = 5.0
+WRITE_BATCH = 500
 
 
 class MemoryClaims:
@@ -56,7 +58,8 @@ class Recorder:
         self.storage = storage
         self.claims = claims or storage
         self.retention_days = retention_days
-        self._writes: set[asyncio.Task[None]] = set()
+        self._queue: list[AnswerRecord] = []
+        self._writer: asyncio.Task[None] | None = None
         self._memory = MemoryClaims()
 
     async def _call(self, what: str, call: Callable[[], object]) -> object | None:
@@ -70,15 +73,24 @@ class Recorder:
             return None
 
     def answered(self, question: Question, reply: Reply) -> str:
-        """Keep `reply` in the background; return its record id (for feedback buttons)."""
+        """Keep `reply` in the background; return its record id (for feedback buttons).
+
+        Records queue for one writer task, which keeps whatever has queued in one transaction:
+        under load, one commit serves many answers."""
         record = AnswerRecord.of(question, reply)
-        task = asyncio.get_running_loop().create_task(self._write(record), name="record-answer")
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        self._queue.append(record)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_queued(), name="record-answers"
+            )
         return record.id
 
-    async def _write(self, record: AnswerRecord) -> None:
-        await self._call("record_answer", lambda: self.storage.record_answer(record))
+    async def _write_queued(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:WRITE_BATCH], self._queue[WRITE_BATCH:]
+            await self._call(
+                "record_answers", functools.partial(self.storage.record_answers, batch)
+            )
 
     async def feedback(self, answer_id: str, helpful: bool) -> bool:
         """Keep a helpful / not helpful vote; False when it could not be kept."""
@@ -106,9 +118,9 @@ class Recorder:
         await self._call("purge", lambda: self.storage.purge(self.retention_days, date.today()))
 
     async def flush(self, timeout: float = SHUTDOWN_WRITES_SECONDS) -> None:
-        """Wait (bounded) for background writes to finish."""
-        if self._writes:
-            await asyncio.wait(set(self._writes), timeout=timeout)
+        """Wait (bounded) for queued records to be written."""
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer}, timeout=timeout)
 
     async def ready(self) -> bool:
         """Whether the database answers now."""

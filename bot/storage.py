@@ -96,6 +96,9 @@ class Storage(Protocol):
     def record_answer(self, record: AnswerRecord) -> None:
         """Keep one reply's record."""
 
+    def record_answers(self, records: Sequence[AnswerRecord]) -> None:
+        """Keep several replies' records in one transaction."""
+
     def record_feedback(self, answer_id: str, helpful: bool, today: date | None = None) -> bool:
         """Keep a helpful / not helpful vote for a kept reply (the last vote counts).
 
@@ -246,29 +249,27 @@ class SqlStorage:
 
     # -- the port ------------------------------------------------------------------------
     def record_answer(self, record: AnswerRecord) -> None:
+        self.record_answers([record])
+
+    def record_answers(self, records: Sequence[AnswerRecord]) -> None:
+        if not records:
+            return
         with self._session() as cursor:
-            cursor.execute(
+            cursor.executemany(
                 self._sql(
                     "INSERT INTO answers (id, day, channel, outcome, topic, urgent, score) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)"
                 ),
-                (
-                    record.id,
-                    record.day,
-                    record.channel,
-                    record.outcome,
-                    record.topic,
-                    record.urgent,
-                    record.score,
-                ),
+                [(r.id, r.day, r.channel, r.outcome, r.topic, r.urgent, r.score) for r in records],
             )
-            if record.redacted_question is not None:
-                cursor.execute(
+            unanswered = [r for r in records if r.redacted_question is not None]
+            if unanswered:
+                cursor.executemany(
                     self._sql(
                         "INSERT INTO unanswered (answer_id, day, question, offered) "
                         "VALUES (?, ?, ?, ?)"
                     ),
-                    (record.id, record.day, record.redacted_question, json.dumps(record.offered)),
+                    [(r.id, r.day, r.redacted_question, json.dumps(r.offered)) for r in unanswered],
                 )
 
     def record_feedback(self, answer_id: str, helpful: bool, today: date | None = None) -> bool:

@@ -154,3 +154,12 @@ def test_postgres_recovers_when_the_database_returns() -> None:
     finally:
         proxy.cut()
         store.close()
+
+
+def test_several_records_are_kept_in_one_call(storage: SqlStorage, shipped_bot: Bot) -> None:
+    """The writer keeps a queue of records in one transaction; all of them are there after."""
+    records = [record(shipped_bot, text) for text in ("who is the lado", "printer jammed", "x")]
+    storage.record_answers(records)
+    activity = storage.activity(days=1, today=TODAY)
+    assert sum(row[5] for row in activity.answers) == 3
+    assert len(activity.unanswered) == sum(r.redacted_question is not None for r in records)
