@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters import slack, teams
+from adapters import admin, slack, teams
 from adapters import web as webchat
 from adapters.console import reply_json
 from adapters.recording import RECORDER_KEY, Recorder, recorder_context
@@ -189,6 +189,7 @@ def create_app(
     app.router.add_get("/static/chat.css", chat_css)
     app.router.add_post("/ask", chat_ask)
     app.router.add_post("/api/ask", api_ask)
+    admin.mount(app, settings.admin_token)
     slack.mount(app, settings.slack, service)
     teams.setup(app, settings.teams, production=settings.production, service=service)
     # Registered last, so at shutdown it runs first: answers in flight finish while the

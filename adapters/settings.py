@@ -42,6 +42,7 @@ class Settings:
     database_path: Path = Path("var/safeguarding-bot.sqlite3")
     retention_days: int = 30
     knowledge_poll_seconds: int = 2
+    admin_token: str = field(default="", repr=False)
     slack: SlackSettings = field(default_factory=lambda: SlackSettings())
     teams: TeamsSettings = field(default_factory=lambda: TeamsSettings())
 
@@ -64,6 +65,7 @@ class Settings:
             database_path=Path(_text(env, "DATABASE_PATH", "var/safeguarding-bot.sqlite3")),
             retention_days=_whole_number(env, "RETENTION_DAYS", 30, 1, 3650),
             knowledge_poll_seconds=_whole_number(env, "KNOWLEDGE_POLL_SECONDS", 2, 0, 3600),
+            admin_token=_admin_token(env),
             slack=SlackSettings.from_env(env),
             teams=TeamsSettings.from_env(env),
         )
@@ -268,6 +270,20 @@ def _database_url(env: Mapping[str, str]) -> str:
             "leave it unset to use SQLite"
         )
     return raw
+
+
+ADMIN_TOKEN_MIN_CHARS = 16
+
+
+def _admin_token(env: Mapping[str, str]) -> str:
+    """ADMIN_TOKEN: unset turns the admin page off; a short token is refused."""
+    token = env.get("ADMIN_TOKEN", "").strip()
+    if token and len(token) < ADMIN_TOKEN_MIN_CHARS:
+        raise SettingsError(
+            f"ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN_CHARS} characters long "
+            f"(it is {len(token)}); use a long random value, e.g. `openssl rand -hex 32`"
+        )
+    return token
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
