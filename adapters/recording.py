@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 
@@ -26,25 +27,42 @@ SHUTDOWN_WRITES_SECONDS = 5.0
 WRITE_BATCH = 500
 
 
-class MemoryClaims:
-    """Event ids seen by this process, with expiry: the fallback while the database is away."""
+class ExpiringKeys:
+    """Keys this process has seen recently, each forgotten `ttl_seconds` after it was added, at
+    most `max_keys` of them (the oldest go first). Used for event claims while the database is
+    away, and by the Slack adapter for threads the bot was mentioned in."""
 
-    def __init__(self, ttl_seconds: float = 2 * 86400, limit: int = 100_000) -> None:
-        self._seen: dict[str, float] = {}
+    def __init__(
+        self,
+        ttl_seconds: float = 2 * 86400,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ttl = ttl_seconds
-        self._limit = limit
+        self._max = max_keys
+        self._clock = clock
+        self._expires: OrderedDict[str, float] = OrderedDict()
 
-    def claim(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        if len(self._seen) >= self._limit:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < self._ttl}
-            while len(self._seen) >= self._limit:
-                self._seen.pop(next(iter(self._seen)))
-        seen_at = self._seen.get(key)
-        if seen_at is not None and now - seen_at < self._ttl:
+    def _expire(self, now: float) -> None:
+        while self._expires:
+            key, expires = next(iter(self._expires.items()))
+            if expires > now and len(self._expires) < self._max:
+                break
+            del self._expires[key]
+
+    def add(self, key: str) -> bool:
+        """Remember `key`; True if it was not already remembered (the caller claimed it)."""
+        now = self._clock()
+        self._expire(now)
+        if key in self._expires:
             return False
-        self._seen[key] = now
+        self._expires[key] = now + self._ttl
         return True
+
+    def has(self, key: str) -> bool:
+        """True if `key` is remembered and not expired."""
+        self._expire(self._clock())
+        return key in self._expires
 
 
 class Recorder:
@@ -60,7 +78,7 @@ class Recorder:
         self.retention_days = retention_days
         self._queue: list[AnswerRecord] = []
         self._writer: asyncio.Task[None] | None = None
-        self._memory = MemoryClaims()
+        self._memory = ExpiringKeys()
 
     async def _call(self, what: str, call: Callable[[], object]) -> object | None:
         try:
@@ -108,7 +126,7 @@ class Recorder:
         is not claimed again when the database returns; while the database is away, memory alone
         decides and answers carry on. (A retry that reaches another instance during an outage
         can still be answered twice.)"""
-        if not self._memory.claim(event_id):
+        if not self._memory.add(event_id):
             return False
         claimed = await self._call("claim_event", lambda: self.claims.claim_event(event_id))
         return True if claimed is None else bool(claimed)

@@ -21,7 +21,6 @@ import contextlib
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -41,6 +40,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import logs
+from adapters.recording import ExpiringKeys
 from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
@@ -377,29 +377,13 @@ class MemoryKeyStore:
         max_keys: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_keys
-        self._clock = clock
-        self._expires: OrderedDict[str, float] = OrderedDict()
-
-    def _expire(self, now: float) -> None:
-        while self._expires:
-            key, expires = next(iter(self._expires.items()))
-            if expires > now and len(self._expires) <= self._max:
-                break
-            del self._expires[key]
+        self._keys = ExpiringKeys(ttl_seconds, max_keys, clock)
 
     async def add(self, key: str) -> bool:
-        now = self._clock()
-        self._expire(now)
-        if key in self._expires:
-            return False
-        self._expires[key] = now + self._ttl
-        return True
+        return self._keys.add(key)
 
     async def has(self, key: str) -> bool:
-        self._expire(self._clock())
-        return key in self._expires
+        return self._keys.has(key)
 
 
 # --------------------------------------------------------------------------------------------

@@ -148,16 +148,17 @@ class _Fields:
     def line(self, key: str) -> int:
         return _key_line(self.raw, key)
 
-    def valid_id(self) -> bool:
-        """Whether `id` is lower-case words joined by dashes (reported when present but not)."""
+    def valid_id(self) -> str | None:
+        """The `id` when it is lower-case words joined by dashes (reported when present but
+        not); None otherwise."""
         value = self.raw.get("id")
         if isinstance(value, str) and ID_PATTERN.match(value):
-            return True
+            return value
         if "id" in self.raw:
             self.out.add(
                 self.line("id"), f"{self.what}: id must be lower case words joined by dashes"
             )
-        return False
+        return None
 
     def text(self, key: str, *, required: bool = True) -> str:
         value = self.raw.get(key)
@@ -242,9 +243,9 @@ def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     contact_id = raw.get("id")
     what = f"contact '{contact_id}'" if isinstance(contact_id, str) else "contact"
     fields = _Fields(raw, what, out, {"id", "name", "role", "reach", "when"}, {"phones", "example"})
-    if not fields.valid_id():
+    contact_id = fields.valid_id()
+    if contact_id is None:
         return None
-    assert isinstance(contact_id, str)
     reach = fields.text("reach")
     phones = tuple(text for text, _ in fields.texts("phones"))
     example = fields.flag("example")
@@ -300,9 +301,9 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
         {"id", "title", "examples", "answer", "contacts", "related", "sources"},
         set(),
     )
-    if not fields.valid_id():
+    topic_id = fields.valid_id()
+    if topic_id is None:
         return None
-    assert isinstance(topic_id, str)
     examples = fields.texts("examples")
     if "examples" in raw and len(examples) < MIN_EXAMPLES:
         out.add(
@@ -419,9 +420,9 @@ def _load_urgent(
             {"id", "description", "all_of", "say", "contacts"},
             {"unless", "topic", "near"},
         )
-        if not fields.valid_id():
+        rule_id = fields.valid_id()
+        if rule_id is None:
             continue
-        assert isinstance(rule_id, str)
         near = raw.get("near")
         if near is not None and (isinstance(near, bool) or not isinstance(near, int) or near < 1):
             out.add(
