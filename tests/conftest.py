@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from aiohttp import DummyCookieJar, web
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot import Bot
 from bot.knowledge import KnowledgeBase, load
 from bot.storage import SqlStorage
 from tests.storage_backends import open_storage
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "knowledge"
@@ -146,3 +152,25 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStora
     store.migrate()
     yield store
     store.close()
+
+
+def run_app(
+    make_app: Callable[[], web.Application],
+    use: Callable[[TestClient[Any, Any]], Awaitable[T]],
+    *,
+    timeout: float = 30,
+    keep_cookies: bool = True,
+) -> T:
+    """Build the app (inside the test's event loop), serve it on a loopback port, run `use`
+    against it with a bounded wait, and stop it (which also flushes what the app keeps).
+
+    With `keep_cookies=False` the client keeps none, so a test sends exactly the cookie it means.
+    """
+
+    async def run() -> T:
+        server = TestServer(make_app(), host="127.0.0.1")
+        jar = None if keep_cookies else DummyCookieJar()
+        async with TestClient(server, cookie_jar=jar) as client:
+            return await asyncio.wait_for(use(client), timeout=timeout)
+
+    return asyncio.run(run())

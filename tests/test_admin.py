@@ -3,7 +3,6 @@ knowledge base's health and reloads."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -16,8 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 import yaml
-from aiohttp import DummyCookieJar
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.admin import COOKIE_NAME, SESSION_SECONDS, AdminAuth, nice_top, yaml_item
 from adapters.app import create_app
@@ -26,6 +24,7 @@ from adapters.settings import Settings, SettingsError
 from bot import Bot
 from bot.storage import SQLiteStorage
 from tests.conftest import SHIPPED, KnowledgeDir
+from tests.conftest import run_app as serve
 
 T = TypeVar("T")
 TOKEN = "correct-horse-battery-staple-42"
@@ -54,13 +53,8 @@ def run_app(
     settings = Settings(knowledge_dir=knowledge, admin_token=token, knowledge_poll_seconds=0)
     bot = bot or (shipped() if knowledge == SHIPPED else Bot.from_directory(knowledge))
 
-    async def run() -> T:
-        app = create_app(settings, bot, storage=SQLiteStorage(tmp_path / "admin.sqlite3"))
-        server = TestServer(app, host="127.0.0.1")
-        async with TestClient(server, cookie_jar=DummyCookieJar()) as client:
-            return await asyncio.wait_for(use(client), timeout=30)
-
-    return asyncio.run(run())
+    storage = SQLiteStorage(tmp_path / "admin.sqlite3")
+    return serve(lambda: create_app(settings, bot, storage=storage), use, keep_cookies=False)
 
 
 async def log_in(client: Client, token: str = TOKEN) -> str:

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
-from adapters.recording import RECORDER_KEY, Recorder
+from adapters.recording import Recorder
 from adapters.settings import Settings
 from bot import Bot
 from bot.storage import SQLiteStorage, SqlStorage, StorageError
+from tests.conftest import run_app
 from tests.storage_backends import TABLES
 
 T = TypeVar("T")
@@ -45,14 +46,8 @@ IDENTIFIERS = [
 def with_app(
     bot: Bot, storage: SqlStorage, use: Callable[[TestClient[Any, Any]], Awaitable[T]]
 ) -> T:
-    async def run() -> T:
-        app = create_app(Settings(), bot, storage=storage)
-        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            result = await asyncio.wait_for(use(client), timeout=30)
-            await app[RECORDER_KEY].flush()
-            return result
-
-    return asyncio.run(run())
+    """Serve the app on `storage`; stopping it flushes the queued records."""
+    return run_app(lambda: create_app(Settings(), bot, storage=storage), use)
 
 
 def everything_stored(storage: SqlStorage) -> str:

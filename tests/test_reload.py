@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
 from adapters.reload import RELOADER_KEY
 from adapters.settings import Settings
 from bot.storage import SQLiteStorage
-from tests.conftest import SHIPPED
+from tests.conftest import SHIPPED, run_app
 
 T = TypeVar("T")
 ANSWER_LINE = "Tell your DSL straight away"
@@ -35,13 +35,10 @@ def with_app(
     use: Callable[[TestClient[Any, Any]], Awaitable[T]],
     poll: int = 1,
 ) -> T:
-    async def run() -> T:
-        settings = Settings(knowledge_dir=knowledge, knowledge_poll_seconds=poll)
-        app = create_app(settings, storage=SQLiteStorage(tmp_path / "bot.sqlite3"))
-        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            return await asyncio.wait_for(use(client), timeout=30)
-
-    return asyncio.run(run())
+    settings = Settings(knowledge_dir=knowledge, knowledge_poll_seconds=poll)
+    return run_app(
+        lambda: create_app(settings, storage=SQLiteStorage(tmp_path / "bot.sqlite3")), use
+    )
 
 
 async def ask(client: TestClient[Any, Any], question: str) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from botbuilder.schema import Activity
 
 from adapters.app import create_app
@@ -31,7 +31,7 @@ from adapters.teams import TEAMS_KEY, RetryPolicy, message_text, to_card, to_que
 from bot import Bot, Question
 from bot.compose import CALL_999, EXAMPLE_LABEL, PRIVACY_REMINDER, PRIVACY_WARNING, plain_text
 from bot.models import Outcome
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_app
 from tests.teams_peer import (
     APP_ID,
     APP_PASSWORD,
@@ -87,12 +87,7 @@ def with_app(
 ) -> T:
     """Start the real app (built from `env`) on a loopback port, run `use` against it, stop it."""
 
-    async def run() -> T:
-        app = create_app(Settings.from_env(env), bot)
-        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            return await asyncio.wait_for(use(client), timeout=60)
-
-    return asyncio.run(run())
+    return run_app(lambda: create_app(Settings.from_env(env), bot), use, timeout=60)
 
 
 def post(body: Any, token: str | None = None) -> Callable[[TestClient[Any, Any]], Awaitable[int]]:

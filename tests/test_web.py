@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
 from adapters.logs import JsonFormatter
 from adapters.settings import Settings
 from bot import Bot
 from bot.compose import CALL_999
+from tests.conftest import run_app
 
 T = TypeVar("T")
 
@@ -23,11 +23,7 @@ T = TypeVar("T")
 def with_client(bot: Bot, use: Callable[[TestClient[Any, Any]], Awaitable[T]]) -> T:
     """Start the real app on a loopback port, run `use` against it, stop it."""
 
-    async def run() -> T:
-        async with TestClient(TestServer(create_app(Settings(), bot), host="127.0.0.1")) as client:
-            return await asyncio.wait_for(use(client), timeout=30)
-
-    return asyncio.run(run())
+    return run_app(lambda: create_app(Settings(), bot), use)
 
 
 def test_healthz_says_ok(shipped_bot: Bot) -> None:
