@@ -76,10 +76,6 @@ class ChatService:
         """Answer with `bot` from now on; a question already being answered finishes as it was."""
         self._bot = bot
 
-    def knows_topic(self, topic_id: str) -> bool:
-        """Whether `topic_id` is a topic of the current knowledge base."""
-        return topic_id in self._bot.knowledge.topics
-
     def answer(self, question: Question) -> Answered:
         """Answer, log the outcome (never the text) and keep the redacted record.
 
