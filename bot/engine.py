@@ -9,8 +9,9 @@ from pathlib import Path
 
 from bot import knowledge
 from bot.compose import compose
+from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher, Thresholds
+from bot.matching import Matcher, Thresholds, Tuning
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
 from bot.urgent import UrgentRules
@@ -40,6 +41,10 @@ class Bot:
         self._matcher = Matcher(
             ((topic.id, example) for topic in base.topics.values() for example in topic.examples),
             synonyms=base.synonyms,
+            tuning=Tuning(semantic_weight=base.semantic_weight)
+            if base.semantic_weight is not None
+            else None,
+            embedder=word_piece_vectors(),
         )
 
     @classmethod

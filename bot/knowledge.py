@@ -67,7 +67,7 @@ class KnowledgeError(Exception):
 @dataclass(frozen=True)
 class KnowledgeBase:
     """A validated knowledge base: contacts, topics, urgent rules, synonyms, and the matching
-    thresholds chosen for it (None: the matcher's defaults)."""
+    thresholds and sentence vectors' weight chosen for it (None: the matcher's defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
@@ -75,6 +75,7 @@ class KnowledgeBase:
     synonyms: Mapping[str, tuple[str, ...]]
     directory: Path = field(compare=False)
     thresholds: Thresholds | None = None
+    semantic_weight: float | None = None
 
     def example_contacts(self) -> list[Contact]:
         """Local contacts still set to the shipped fictional examples."""
@@ -526,15 +527,28 @@ def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, 
     return groups
 
 
-def _load_thresholds(path: Path, problems: list[Problem]) -> Thresholds | None:
+def _load_matching(path: Path, problems: list[Problem]) -> tuple[Thresholds | None, float | None]:
+    """matching.yaml: the thresholds and, optionally, the sentence vectors' weight."""
     out = _Collector(path, problems)
     data = _read(path, problems)
     if data is None:
-        return None
+        return None, None
     table = data.get("thresholds") if isinstance(data, LineDict) else None
-    if not isinstance(table, LineDict):
+    if not isinstance(data, LineDict) or not isinstance(table, LineDict):
         out.add(1, "matching.yaml must be a mapping with a 'thresholds:' mapping")
-        return None
+        return None, None
+    top = _Fields(data, "matching.yaml", out, {"thresholds"}, {"semantic_weight"})
+    weight: float | None = None
+    if "semantic_weight" in data:
+        value = data.get("semantic_weight")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            out.add(top.line("semantic_weight"), "'semantic_weight' must be a number from 0 to 1")
+        else:
+            weight = float(value)
+    return _thresholds(table, out), weight
+
+
+def _thresholds(table: LineDict, out: _Collector) -> Thresholds | None:
     fields = _Fields(table, "thresholds", out, {"answer", "margin", "suggest"}, set())
     values: dict[str, float] = {}
     for key in ("answer", "margin", "suggest"):
@@ -587,7 +601,9 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     synonyms_path = directory / "synonyms.yaml"
     synonyms = _load_synonyms(synonyms_path, problems) if synonyms_path.is_file() else {}
     matching_path = directory / "matching.yaml"
-    thresholds = _load_thresholds(matching_path, problems) if matching_path.is_file() else None
+    thresholds, semantic_weight = (
+        _load_matching(matching_path, problems) if matching_path.is_file() else (None, None)
+    )
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
     loaded_rules = _load_urgent(required["urgent.yaml"], problems)
 
@@ -664,6 +680,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         synonyms=synonyms,
         directory=directory,
         thresholds=thresholds,
+        semantic_weight=semantic_weight,
     ), []
 
 

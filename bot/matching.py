@@ -19,8 +19,13 @@ How a label is scored (all lexical; no model weights, nothing downloaded):
   which tells close labels apart by the words that only one of them uses ("add" to a list vs
   "what is on" a list). It is multiplied in, so a label nothing like the question stays near 0
   however few labels there are, and it is the margin signal: low when two labels are close.
-- Score: sqrt(cosine * (floor + posterior) / (floor + 1)); the square root only spreads the
-  low range, so thresholds read as round numbers.
+- Lexical score: sqrt(cosine * (floor + posterior) / (floor + 1)); the square root only
+  spreads the low range, so thresholds read as round numbers.
+- Meaning, when an `Embedder` is given (the bot gives `bot.embedding.word_piece_vectors()`):
+  the cosine of the question's sentence vector to the label's centroid and nearest example,
+  mixed with the lexical score as a weighted geometric mean. It finds labels whose examples
+  say the same thing in other words ("weather" for "forecast"), and a question like nothing in
+  the index scores low on both, which is what tells in-scope from out-of-scope.
 
 Scores are in 0..1; hyper-parameters were chosen on CLINC150's validation split only (see
 `bench/matching/README.md`).
@@ -41,6 +46,7 @@ import numpy.typing as npt
 from rapidfuzz import process, utils
 from rapidfuzz.distance import OSA
 
+from bot.embedding import Embedder
 from bot.models import Outcome
 
 FloatArray = npt.NDArray[np.float64]
@@ -86,6 +92,9 @@ class Tuning:
     count_unknown: bool = True  # unknown query features count in the query's norm
     nearest_share: float = 0.25  # features of more labels than this share skip the
     # nearest-example index (they are in most examples, cost most time and tell little)
+    semantic_weight: float = 0.5  # the sentence vectors' share of the score (with an Embedder)
+    semantic_nearest: float = 0.2  # the nearest example's share of the vector cosine (the
+    # label's centroid gets the rest)
 
 
 @dataclass(frozen=True)
@@ -266,17 +275,26 @@ class Matcher:
         phrases: Iterable[tuple[str, str]],
         synonyms: Mapping[str, Sequence[str]] | None = None,
         tuning: Tuning | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
-        """Build the index from `(label, phrase)` pairs and optional synonym groups."""
+        """Build the index from `(label, phrase)` pairs, optional synonym groups and an
+        optional embedder of sentence vectors."""
         self.tuning = tuning or Tuning()
         self._expand = SynonymExpander(synonyms or {})
         by_label: dict[str, list[list[str]]] = {}
+        texts: dict[str, list[str]] = {}
         for label, phrase in phrases:
             words = self._words(phrase, correct=False)
             if words:
                 by_label.setdefault(label, []).append(words)
+                texts.setdefault(label, []).append(phrase)
         self._labels = list(by_label)
         self._build([docs for docs in by_label.values()])
+        self._embedder = embedder if self.tuning.semantic_weight > 0 else None
+        if self._embedder is not None:
+            self._build_vectors(
+                self._embedder, [text for group in texts.values() for text in group]
+            )
 
     # -- text -----------------------------------------------------------------------------
 
@@ -397,6 +415,30 @@ class Matcher:
         sizes = np.array([n_features - n_char, n_char], dtype=np.float64)
         self._nb_norm: FloatArray = np.log(totals.reshape(n_labels, 2) + alpha * sizes)
 
+    def _build_vectors(self, embedder: Embedder, texts: list[str]) -> None:
+        """Example vectors (in document order) and each label's normalised centroid."""
+        vectors = embedder.embed(texts)
+        self._example_vectors = vectors
+        sums = np.add.reduceat(vectors, self._label_starts, axis=0) if len(texts) else vectors
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        self._centroid_vectors = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+
+    def _semantic(self, text: str) -> FloatArray | None:
+        """Each label's cosine to the question's sentence vector, in 0..1 (None without an
+        embedder or when the question has no vector)."""
+        if self._embedder is None:
+            return None
+        query = self._embedder.embed([text])[0]
+        if not query.any():
+            return None
+        share = self.tuning.semantic_nearest
+        nearest = np.maximum.reduceat(self._example_vectors @ query, self._label_starts)
+        centroid = self._centroid_vectors @ query
+        out: FloatArray = np.clip(
+            share * nearest + (1.0 - share) * centroid, 1e-6, 1.0, dtype=np.float64
+        )
+        return out
+
     # -- queries --------------------------------------------------------------------------
 
     def _query(self, text: str) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_], float]:
@@ -434,7 +476,8 @@ class Matcher:
         """Every label's score for `text` in 0..1, in label order (empty if nothing matched)."""
         if self._n_labels == 0:
             return np.zeros(0, dtype=np.float64)
-        cols, values, is_char, coverage = self._query(text[:10_000])
+        text = text[:10_000]
+        cols, values, is_char, coverage = self._query(text)
         if cols.size == 0:
             return np.zeros(self._n_labels, dtype=np.float64)
         t = self.tuning
@@ -451,7 +494,12 @@ class Matcher:
         posterior = np.exp(scaled - scaled.max())
         posterior /= posterior.sum()
         floor = t.posterior_floor
-        out: FloatArray = np.sqrt(cosine * (floor + posterior) / (floor + 1.0))
+        lexical: FloatArray = np.sqrt(cosine * (floor + posterior) / (floor + 1.0))
+        semantic = self._semantic(text)
+        if semantic is None:
+            return lexical
+        weight = t.semantic_weight
+        out: FloatArray = lexical ** (1.0 - weight) * semantic**weight
         return out
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:

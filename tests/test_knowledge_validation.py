@@ -244,6 +244,38 @@ def test_matching_thresholds_are_read_from_matching_yaml(knowledge_dir: Knowledg
     assert Bot(base).thresholds == base.thresholds
 
 
+def test_semantic_weight_is_read_from_matching_yaml(knowledge_dir: KnowledgeDir) -> None:
+    """matching.yaml's `semantic_weight` sets the sentence vectors' share of a score."""
+    knowledge_dir.write(
+        "matching.yaml",
+        "semantic_weight: 0.25\nthresholds:\n  answer: 0.3\n  margin: 0.05\n  suggest: 0.1\n",
+    )
+    assert load(knowledge_dir.root).semantic_weight == 0.25
+
+
+def test_semantic_weight_out_of_range_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """A `semantic_weight` that is not a number from 0 to 1 is reported at its line."""
+    knowledge_dir.write(
+        "matching.yaml",
+        "thresholds:\n  answer: 0.3\n  margin: 0.05\n  suggest: 0.1\nsemantic_weight: high\n",
+    )
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'matching.yaml')}:5: 'semantic_weight' must be a number from 0 to 1"
+    ]
+
+
+def test_unknown_key_in_matching_yaml_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """A misspelt top-level key in matching.yaml is reported, not silently ignored."""
+    knowledge_dir.write(
+        "matching.yaml",
+        "semantic_wieght: 0.3\nthresholds:\n  answer: 0.3\n  margin: 0.05\n  suggest: 0.1\n",
+    )
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'matching.yaml')}:1: matching.yaml: unknown key 'semantic_wieght' "
+        "(known keys: semantic_weight, thresholds)"
+    ]
+
+
 def test_matching_threshold_out_of_range_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A threshold that is not a number from 0 to 1 is reported at its line."""
     knowledge_dir.write(

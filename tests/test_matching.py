@@ -5,9 +5,11 @@ One behaviour per test. No timings here: speed is checked by `python -m bench.ma
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from bot.matching import Candidate, Matcher, Thresholds, decide, normalise
+from bot.embedding import word_piece_vectors
+from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide, normalise
 from bot.models import Outcome
 
 PHRASES = [
@@ -143,3 +145,37 @@ def test_a_score_below_the_answer_threshold_is_not_sure_with_suggestions() -> No
 def test_normalise_uses_rapidfuzz_default_process() -> None:
     """`normalise` lower-cases and turns punctuation into spaces, as rapidfuzz does."""
     assert normalise("  What's a LADO?! ") == "what s a lado"
+
+
+WEATHER = [
+    ("weather", "what's the forecast for tomorrow"),
+    ("weather", "will it rain today"),
+    ("weather", "is it going to be hot this afternoon"),
+    ("tyres", "what's the air pressure in my tyres"),
+    ("tyres", "are my tyres inflated enough to drive"),
+    ("tyres", "check the tyre pressure"),
+]
+
+
+def test_sentence_vectors_find_a_label_whose_examples_say_it_in_other_words() -> None:
+    """ "any snow expected" shares no word with the forecast examples: by words alone the tyre
+    examples rank first; with sentence vectors the weather examples do."""
+    assert Matcher(WEATHER).rank("any snow expected", limit=1)[0].label == "tyres"
+    matcher = Matcher(WEATHER, embedder=word_piece_vectors())
+    assert matcher.rank("any snow expected", limit=1)[0].label == "weather"
+
+
+def test_a_semantic_weight_of_zero_scores_by_words_alone() -> None:
+    """With `semantic_weight` 0 the embedder is not used: scores equal the lexical matcher's."""
+    lexical = Matcher(PHRASES, SYNONYMS)
+    weightless = Matcher(PHRASES, SYNONYMS, Tuning(semantic_weight=0.0), word_piece_vectors())
+    question = "how do i refer a neglected child"
+    assert weightless.rank(question) == lexical.rank(question)
+
+
+def test_sentence_vectors_are_unit_length_and_zero_for_empty_text() -> None:
+    """Each text's vector has length 1; a text with no word pieces gets the zero vector."""
+    vectors = word_piece_vectors().embed(["signs of neglect", "", "   "])
+    assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-5)
+    assert not vectors[1].any()
+    assert not vectors[2].any()

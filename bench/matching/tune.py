@@ -2,15 +2,18 @@
 
 `python -m bench.matching.tune [KNOWLEDGE_DIR] [--write]`
 
-In-scope: each topic's example questions, held out by 5-fold cross-validation (the matcher is
-built without the fold it is asked). Out of scope, half and half: `out_of_scope.yaml` beside this
-file (workplace chat that is not a safeguarding question, a third of it near-misses that share
-safeguarding words), and CLINC150 validation queries (banking, travel, small talk and its own
-out-of-scope set). Neither is the evaluation set in tests/eval/, which stays held out. The
-balanced rule picks the thresholds that maximise the mean of in-scope accuracy (answered with the
-right topic) and out-of-scope recall (declined as not sure); ties go to the higher answer
-threshold, the safer one. `--write` stores them in KNOWLEDGE_DIR/matching.yaml, which the bot
-reads at start.
+In-scope, two halves of equal weight: each topic's example questions, held out by 5-fold
+cross-validation (the matcher is built without the fold it is asked), and the development
+questions in bench/knowledge/dev_questions.yaml (staff phrasings written apart from the examples;
+asked of the full index). Out of scope: `out_of_scope.yaml` beside this file (workplace chat that
+is not a safeguarding question, a third of it near-misses that share safeguarding words), the
+development set's out-of-scope questions, and CLINC150 validation queries (banking, travel, small
+talk and its own out-of-scope set). None of it is the evaluation set in tests/eval/, which stays
+held out. For each weight of the sentence vectors (0: words only), the balanced rule picks the
+thresholds that maximise the mean of in-scope accuracy (answered with the right topic) and
+out-of-scope recall (declined as not sure); the best weight wins; ties go to the smaller weight
+and the higher answer threshold, the safer one. `--write` stores them in
+KNOWLEDGE_DIR/matching.yaml, which the bot reads at start.
 """
 
 from __future__ import annotations
@@ -25,16 +28,33 @@ from pathlib import Path
 import yaml
 
 from bench.matching.data import load as load_clinc
+from bot.embedding import word_piece_vectors
+from bot.evaluation import OUT_OF_SCOPE, load_questions
 from bot.knowledge import load
-from bot.matching import Candidate, Matcher, Thresholds, decide
+from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide
 from bot.models import Outcome
 
 FOLDS = 5
 CLINC_SAMPLE = 200  # CLINC in-scope validation queries, plus all 100 of its out-of-scope set
 DOMAIN_OUT_OF_SCOPE = Path(__file__).with_name("out_of_scope.yaml")
+DEV_QUESTIONS = Path(__file__).resolve().parents[1] / "knowledge" / "dev_questions.yaml"
+WEIGHT_GRID = [0.0, 0.15, 0.3, 0.5]
 ANSWER_GRID = [round(0.10 + 0.01 * i, 2) for i in range(41)]  # 0.10 .. 0.50
 MARGIN_GRID = [0.02, 0.03, 0.04, 0.05, 0.06, 0.08]
 SUGGEST = 0.15
+
+
+Ranked = list[tuple[str, list[Candidate]]]
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """Held-out rankings: examples (with their topic), development questions (with theirs) and
+    out-of-scope queries."""
+
+    examples: Ranked
+    dev: Ranked
+    oos: list[list[Candidate]]
 
 
 @dataclass(frozen=True)
@@ -43,73 +63,99 @@ class Choice:
     in_scope: float
     oos_recall: float
     ambiguous: float
+    semantic_weight: float = 0.0
 
     @property
     def balanced(self) -> float:
         return (self.in_scope + self.oos_recall) / 2
 
 
-def rankings(
-    directory: Path, seed: int = 7
-) -> tuple[list[tuple[str, list[Candidate]]], list[list[Candidate]]]:
-    """Held-out rankings of every example (with its topic) and of the out-of-scope queries."""
+def rankings(directory: Path, semantic_weight: float, seed: int = 7) -> Rankings:
+    """Held-out rankings with the sentence vectors at `semantic_weight`."""
     base = load(directory)
+    tuning = Tuning(semantic_weight=semantic_weight)
     clinc = load_clinc("full")
     outside = [text for text, _ in clinc.val]
     random.Random(seed).shuffle(outside)
     domain = yaml.safe_load(DOMAIN_OUT_OF_SCOPE.read_text(encoding="utf-8"))["messages"]
+    dev = load_questions(DEV_QUESTIONS)
     outside = outside[:CLINC_SAMPLE] + clinc.oos_val + [str(m) for m in domain]
-    inside: list[tuple[str, list[Candidate]]] = []
+    outside += [q.text for q in dev if q.topic == OUT_OF_SCOPE]
+    examples: Ranked = []
     oos: list[list[Candidate]] = []
     for fold in range(FOLDS):
         train, held = [], []
         for topic in base.topics.values():
             for index, example in enumerate(topic.examples):
                 (held if index % FOLDS == fold else train).append((topic.id, example))
-        matcher = Matcher(train, synonyms=base.synonyms)
-        inside += [(label, matcher.rank(text, limit=5)) for label, text in held]
+        matcher = Matcher(train, base.synonyms, tuning, word_piece_vectors())
+        examples += [(label, matcher.rank(text, limit=5)) for label, text in held]
         oos += [matcher.rank(text, limit=5) for text in outside[fold::FOLDS]]
-    return inside, oos
+    whole = Matcher(
+        ((t.id, e) for t in base.topics.values() for e in t.examples),
+        base.synonyms,
+        tuning,
+        word_piece_vectors(),
+    )
+    asked = [(q.topic, whole.rank(q.text, limit=5)) for q in dev if q.topic != OUT_OF_SCOPE]
+    return Rankings(examples, asked, oos)
 
 
-def score(
-    thresholds: Thresholds, inside: list[tuple[str, list[Candidate]]], oos: list[list[Candidate]]
-) -> Choice:
+def _right(thresholds: Thresholds, ranked: Ranked) -> tuple[float, float]:
+    """The share answered with the right topic, and the share ambiguous."""
     right = ambiguous = 0
-    for label, ranking in inside:
+    for label, ranking in ranked:
         match = decide(ranking, thresholds)
         right += match.outcome is Outcome.ANSWERED and match.candidates[0].label == label
         ambiguous += match.outcome is Outcome.AMBIGUOUS
-    declined = sum(decide(r, thresholds).outcome is Outcome.NOT_SURE for r in oos)
-    return Choice(thresholds, right / len(inside), declined / len(oos), ambiguous / len(inside))
+    return right / max(1, len(ranked)), ambiguous / max(1, len(ranked))
 
 
-def choose(inside: list[tuple[str, list[Candidate]]], oos: list[list[Candidate]]) -> Choice:
+def score(thresholds: Thresholds, ranked: Rankings, semantic_weight: float = 0.0) -> Choice:
+    examples, ambiguous = _right(thresholds, ranked.examples)
+    dev, _ = _right(thresholds, ranked.dev)
+    in_scope = (examples + dev) / 2 if ranked.dev else examples
+    declined = sum(decide(r, thresholds).outcome is Outcome.NOT_SURE for r in ranked.oos)
+    return Choice(thresholds, in_scope, declined / len(ranked.oos), ambiguous, semantic_weight)
+
+
+def choose(ranked: Rankings, semantic_weight: float = 0.0) -> Choice:
     best: Choice | None = None
     for answer in ANSWER_GRID:
         for margin in MARGIN_GRID:
-            choice = score(Thresholds(answer, margin, SUGGEST), inside, oos)
+            choice = score(Thresholds(answer, margin, SUGGEST), ranked, semantic_weight)
             if best is None or (choice.balanced, answer) > (best.balanced, best.thresholds.answer):
                 best = choice
     assert best is not None
     return best
 
 
-def as_yaml(choice: Choice, examples: int, oos: int) -> str:
+def as_yaml(choice: Choice, ranked: Rankings) -> str:
     t = choice.thresholds
     return (
-        "# How sure the matcher must be before it answers. Chosen by `python -m\n"
-        "# bench.matching.tune knowledge --write` with the balanced rule: the mean of in-scope\n"
-        "# accuracy (topic examples held out by 5-fold cross-validation) and out-of-scope recall\n"
-        "# (workplace chat and CLINC150 queries declined). Run it again after large knowledge\n"
-        "# edits.\n"
-        f"# Measured: in-scope {choice.in_scope:.1%} answered right, {choice.ambiguous:.1%} "
-        f"ambiguous ({examples} examples);\n"
-        f"# out of scope {choice.oos_recall:.1%} declined ({oos} queries).\n"
+        "# How the matcher scores and how sure it must be before it answers. Chosen by\n"
+        "# `python -m bench.matching.tune knowledge --write` with the balanced rule: the mean of\n"
+        "# in-scope accuracy (topic examples held out by 5-fold cross-validation, and the\n"
+        "# development questions in bench/knowledge/) and out-of-scope recall (workplace chat\n"
+        "# and CLINC150 queries declined). Run it again after large knowledge edits.\n"
+        f"# Measured: in-scope {choice.in_scope:.1%} answered right ({len(ranked.examples)} "
+        f"examples, {len(ranked.dev)} development questions);\n"
+        f"# out of scope {choice.oos_recall:.1%} declined ({len(ranked.oos)} queries).\n"
+        f"semantic_weight: {choice.semantic_weight}  # the sentence vectors' share of a score "
+        "(0: words only)\n"
         "thresholds:\n"
         f"  answer: {t.answer}     # the best score needed to answer at all\n"
         f"  margin: {t.margin}     # topics this close to the best make the reply ambiguous\n"
         f"  suggest: {t.suggest}    # the least score to offer a topic as a suggestion\n"
+    )
+
+
+def _line(name: str, choice: Choice) -> str:
+    t = choice.thresholds
+    return (
+        f"{name:12} weight {choice.semantic_weight:.2f} answer {t.answer:.2f} margin "
+        f"{t.margin:.2f}: in-scope {choice.in_scope:.1%}, ambiguous {choice.ambiguous:.1%}, "
+        f"out-of-scope declined {choice.oos_recall:.1%}, balanced {choice.balanced:.1%}"
     )
 
 
@@ -119,23 +165,23 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="store them in matching.yaml")
     args = parser.parse_args()
     started = time.perf_counter()
-    inside, oos = rankings(args.directory)
-    defaults = score(Thresholds(), inside, oos)
-    best = choose(inside, oos)
+    best: tuple[Choice, Rankings] | None = None
+    for weight in WEIGHT_GRID:
+        ranked = rankings(args.directory, weight)
+        choice = choose(ranked, weight)
+        print(_line("balanced", choice))
+        if best is None or choice.balanced > best[0].balanced:
+            best = (choice, ranked)
+    assert best is not None
+    choice, ranked = best
     print(
-        f"{len(inside)} held-out examples, {len(oos)} out-of-scope queries, "
-        f"{time.perf_counter() - started:.1f} s"
+        f"{len(ranked.examples)} held-out examples, {len(ranked.dev)} development questions, "
+        f"{len(ranked.oos)} out-of-scope queries, {time.perf_counter() - started:.1f} s"
     )
-    for name, choice in (("defaults", defaults), ("balanced", best)):
-        t = choice.thresholds
-        print(
-            f"{name:9} answer {t.answer:.2f} margin {t.margin:.2f}: in-scope "
-            f"{choice.in_scope:.1%}, ambiguous {choice.ambiguous:.1%}, "
-            f"out-of-scope declined {choice.oos_recall:.1%}, balanced {choice.balanced:.1%}"
-        )
+    print(_line("chosen", choice))
     if args.write:
         path = args.directory / "matching.yaml"
-        path.write_text(as_yaml(best, len(inside), len(oos)), encoding="utf-8")
+        path.write_text(as_yaml(choice, ranked), encoding="utf-8")
         print(f"wrote {path}")
     return 0
 

