@@ -59,9 +59,11 @@ class WordPieceVectors:
         rows = [row for row, text in enumerate(texts) if text.strip()]  # blank: no meaning
         if not rows:
             return out
-        encoded = self._tokenizer.encode_batch([texts[r] for r in rows], add_special_tokens=False)
         limit = self._table.shape[0]
-        for row, encoding in zip(rows, encoded, strict=True):
+        for row in rows:
+            # One text at a time: encode_batch starts a thread pool, and a process that forks
+            # after that (a subprocess, a pre-forking server) gets a warning and no parallelism.
+            encoding = self._tokenizer.encode(texts[row], add_special_tokens=False)
             ids = [i for i in encoding.ids if 0 <= i < limit]
             if ids:
                 out[row] = self._table[ids].sum(axis=0, dtype=np.float32)
