@@ -158,6 +158,8 @@ def drain_context(service: ChatService) -> Callable[[web.Application], AsyncIter
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         yield
+        if service.recorder is not None:
+            service.recorder.release()  # an answer waiting for the database is sent now
         await service.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
 
     return context

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from adapters import logs
-from adapters.recording import Recorder
+from adapters.recording import SETTLE_SECONDS, Claim, Recorder
 from bot import Bot, Question, Reply
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
@@ -98,3 +98,17 @@ class ChatService:
         if self.recorder is None:
             return True
         return await self.recorder.claim(key)
+
+    async def claim_delivery(self, key: str, *, redelivery: bool = False) -> Claim:
+        """Claim one delivery of a platform's event (`redelivery`: the platform's retry)."""
+        if self.recorder is None:
+            return Claim.NEW
+        return await self.recorder.claim_delivery(key, redelivery=redelivery)
+
+    async def settle(self, key: str, *, urgent: bool) -> bool:
+        """For an UNSURE claim: whether to answer. An urgent reply is answered at once, even if
+        another instance may have answered it already: a second 999 instruction does no harm, a
+        late one could. Anything else waits (bounded) for the database to say."""
+        if self.recorder is None:
+            return True
+        return await self.recorder.settle(key, timeout=0.0 if urgent else SETTLE_SECONDS)

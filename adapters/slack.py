@@ -7,8 +7,11 @@ mentions (in a thread under the question), thread replies where the bot was ment
 
 Slack sees an acknowledgement at once (`process_before_response=False`: bolt acks, then runs the
 handler as a task), so the 3-second limit holds whatever an answer costs. Each event is answered
-once: its `event_id` is claimed in a `KeyStore` before the handler runs, so Slack's retries are
-acknowledged and dropped.
+once: its `event_id` is claimed (`EventClaims`, through the chat service's database) before the
+handler runs, so Slack's retries are acknowledged and dropped. While the database is away, a
+retry this instance has not seen may have been answered by another one: it is acknowledged, and
+answered only once the database says nobody did (at most `recording.SETTLE_SECONDS` later), or at
+once when the reply is urgent.
 
 Nothing anyone typed reaches a log: our own records carry ids and outcomes, and the SDK's
 records (which can quote request bodies) have their message withheld.
@@ -40,7 +43,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import logs
-from adapters.recording import ExpiringKeys
+from adapters.recording import Claim, ExpiringKeys
 from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
@@ -68,6 +71,9 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 # three times within about five minutes.
 SEEN_SECONDS = 60 * 60
 REMEMBERED_THREADS_SECONDS = 7 * 24 * 60 * 60
+
+# Where the claim middleware marks an UNSURE claim for the listener (bolt's context).
+UNSURE_CLAIM = "safeguarding_unsure_claim"
 
 TOPIC_ACTION = "topic:"
 FEEDBACK_ACTION = "feedback:"
@@ -350,22 +356,31 @@ class KeyStore(Protocol):
         ...
 
 
+class EventClaims(Protocol):
+    """Which instance answers each event. A database implementation must make a claim atomic
+    (an insert that fails on a duplicate key), so two instances never both claim one event."""
+
+    async def claim(self, key: str, *, redelivery: bool) -> Claim:
+        """Claim one delivery of the event `key`; `redelivery` for Slack's retries."""
+        ...
+
+    async def settle(self, key: str, *, urgent: bool) -> bool:
+        """For an UNSURE claim: whether to answer after all."""
+        ...
+
+
 class ServiceClaims:
     """Event claims through the chat service, so every instance sharing the database agrees
     which one answers an event (this process's memory decides while the database is away)."""
 
     def __init__(self, service: ChatService) -> None:
         self._service = service
-        self._claimed = MemoryKeyStore(SEEN_SECONDS)
 
-    async def add(self, key: str) -> bool:
-        claimed = await self._service.claim(key)
-        if claimed:
-            await self._claimed.add(key)
-        return claimed
+    async def claim(self, key: str, *, redelivery: bool) -> Claim:
+        return await self._service.claim_delivery(key, redelivery=redelivery)
 
-    async def has(self, key: str) -> bool:
-        return await self._claimed.has(key)
+    async def settle(self, key: str, *, urgent: bool) -> bool:
+        return await self._service.settle(key, urgent=urgent)
 
 
 class MemoryKeyStore:
@@ -501,7 +516,7 @@ def build_bolt_app(
     settings: SlackSettings,
     service: ChatService,
     *,
-    seen: KeyStore | None = None,
+    seen: EventClaims | None = None,
     threads: KeyStore | None = None,
 ) -> AsyncApp:
     """The bolt app with every listener: messages, mentions, the slash command, buttons, home."""
@@ -518,21 +533,46 @@ def build_bolt_app(
     )
 
     async def once_per_event(
-        body: dict[str, Any], request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        context: dict[str, Any],
+        next: Callable[[], Awaitable[None]],
     ) -> BoltResponse | None:
-        """Claim each event id; a retry or a second delivery is acknowledged and dropped."""
+        """Claim each event id; a retry or a second delivery is acknowledged and dropped. A
+        retry nobody can vouch for yet (the database is away) goes on, marked UNSURE: the
+        listener settles it before answering, after the acknowledgement."""
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id and not await seen.add(f"event:{event_id}"):
+        if isinstance(event_id, str) and event_id:
             retry = request.headers.get("x-slack-retry-num", [None])[0]
-            logs.LOGGER.info(
-                "slack_duplicate_dropped",
-                extra={"event": "slack_duplicate_dropped", "retry_num": retry},
-            )
-            return BoltResponse(status=200, body="")
+            key = f"event:{event_id}"
+            claim = await seen.claim(key, redelivery=retry is not None)
+            if claim is Claim.SEEN:
+                logs.LOGGER.info(
+                    "slack_duplicate_dropped",
+                    extra={"event": "slack_duplicate_dropped", "retry_num": retry},
+                )
+                return BoltResponse(status=200, body="")
+            if claim is Claim.UNSURE:
+                context[UNSURE_CLAIM] = key
         await next()
         return None
 
     app.middleware(once_per_event)
+
+    async def settled(context: dict[str, Any], question: Question) -> bool:
+        """Whether to answer: False only for a retry another instance turned out to have
+        answered (decided after the database returned)."""
+        key = context.get(UNSURE_CLAIM)
+        if not isinstance(key, str):
+            return True
+        urgent = service.bot.answer(question).urgent
+        answer = await seen.settle(key, urgent=urgent)
+        if not answer:
+            logs.LOGGER.info(
+                "slack_duplicate_dropped",
+                extra={"event": "slack_duplicate_dropped", "status": "settled"},
+            )
+        return answer
 
     async def post_reply(
         client: AsyncWebClient, channel: str, answered: Answered, thread_ts: str | None
@@ -559,7 +599,9 @@ def build_bolt_app(
 
     @app.event("app_mention")
     @service.in_flight.track
-    async def on_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_mention(
+        event: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """A mention in a channel: answer in a thread under the question, never top level."""
         if not is_from_a_person(event) or not isinstance(event.get("channel"), str):
             return
@@ -567,8 +609,10 @@ def build_bolt_app(
         if not isinstance(thread_ts, str):
             return
         await threads.add(f"thread:{event['channel']}:{thread_ts}")
-        answered = service.answer(to_question(event))
-        await post_reply(client, event["channel"], answered, thread_ts)
+        question = to_question(event)
+        if await settled(context, question):
+            answered = service.answer(question)
+            await post_reply(client, event["channel"], answered, thread_ts)
 
     @app.event("message")
     @service.in_flight.track
@@ -580,17 +624,16 @@ def build_bolt_app(
         if not is_from_a_person(event) or not isinstance(channel, str):
             return
         thread_ts = event.get("thread_ts")
-        if event.get("channel_type") == "im":
-            answered = service.answer(to_question(event))
-            await post_reply(client, channel, answered, thread_ts)
-            return
-        if (
+        if event.get("channel_type") != "im" and not (
             isinstance(thread_ts, str)
             and thread_ts != event.get("ts")
             and not mentions(event, context.get("bot_user_id"))  # app_mention answers those
             and await threads.has(f"thread:{channel}:{thread_ts}")
         ):
-            answered = service.answer(to_question(event))
+            return
+        question = to_question(event)
+        if await settled(context, question):
+            answered = service.answer(question)
             await post_reply(client, channel, answered, thread_ts)
 
     @app.command("/safeguarding")

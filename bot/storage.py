@@ -107,6 +107,9 @@ class Storage(Protocol):
     def claim_event(self, event_id: str, today: date | None = None) -> bool:
         """True the first time an event id is seen (across every instance), False after."""
 
+    def claim_events(self, event_ids: Sequence[str], today: date | None = None) -> set[str]:
+        """Claim several event ids in one transaction; the ones seen for the first time."""
+
     def purge(self, retention_days: int, today: date | None = None) -> int:
         """Delete redacted questions and feedback older than `retention_days`; rows deleted."""
 
@@ -299,6 +302,20 @@ class SqlStorage:
                 (event_id, day),
             )
             return bool(cursor.rowcount == 1)
+
+    def claim_events(self, event_ids: Sequence[str], today: date | None = None) -> set[str]:
+        day = (today or date.today()).isoformat()
+        claimed: set[str] = set()
+        with self._session() as cursor:
+            statement = self._sql(
+                "INSERT INTO seen_events (event_id, day) VALUES (?, ?) "
+                "ON CONFLICT (event_id) DO NOTHING"
+            )
+            for event_id in event_ids:
+                cursor.execute(statement, (event_id, day))
+                if cursor.rowcount == 1:
+                    claimed.add(event_id)
+        return claimed
 
     def purge(self, retention_days: int, today: date | None = None) -> int:
         today = today or date.today()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
-from adapters.recording import Recorder
+from adapters.recording import Claim, Recorder
+from adapters.service import ChatService
 from adapters.settings import Settings
 from bot import Bot
 from bot.storage import SQLiteStorage, SqlStorage, StorageError
@@ -99,14 +101,34 @@ def test_answer_is_sent_when_the_database_is_down(
 
 
 class FlakyClaims(SQLiteStorage):
-    """SQLite storage whose event claims fail while `down` is set."""
+    """SQLite storage whose event claims fail while `down` is set; counts claim transactions."""
 
     down = False
+    transactions = 0
 
     def claim_event(self, event_id: str, today: date | None = None) -> bool:
+        return event_id in self.claim_events([event_id], today)
+
+    def claim_events(self, event_ids: Sequence[str], today: date | None = None) -> set[str]:
         if self.down:
             raise StorageError("database error: OperationalError")
-        return super().claim_event(event_id, today)
+        self.transactions += 1
+        return super().claim_events(event_ids, today)
+
+
+def two_instances(path: Path) -> tuple[FlakyClaims, Recorder, Recorder]:
+    """Two recorders (two bot processes) sharing one database, which `down` takes away."""
+    storage = FlakyClaims(path)
+    fast = {"probe_seconds": 0.02, "rejoin_seconds": 0.2}
+    return storage, Recorder(storage, 30, **fast), Recorder(storage, 30, **fast)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait (bounded) for `condition`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
 
 
 def test_an_event_claimed_during_an_outage_is_not_claimed_again_after(tmp_path: Path) -> None:
@@ -122,3 +144,125 @@ def test_an_event_claimed_during_an_outage_is_not_claimed_again_after(tmp_path: 
         return [during, await recorder.claim("Ev-outage"), await recorder.claim("Ev-new")]
 
     assert asyncio.run(run()) == [True, False, True]
+
+
+def test_claims_made_during_an_outage_are_written_back_when_the_database_returns(
+    tmp_path: Path,
+) -> None:
+    """An event one instance answered while the database was away is in the database once it
+    returns, so a retry that reaches another instance then is dropped."""
+    storage, first, second = two_instances(tmp_path / "bot.sqlite3")
+
+    async def run() -> Claim:
+        await first.claim_delivery("Ev-warm")
+        storage.down = True
+        assert await first.claim_delivery("Ev-outage") is Claim.NEW  # memory decides
+        storage.down = False
+        await until(lambda: not first.database_away)
+        return await second.claim_delivery("Ev-outage", redelivery=True)
+
+    assert asyncio.run(run()) is Claim.SEEN
+
+
+def test_a_retry_unknown_here_during_an_outage_is_unsure_until_the_database_says(
+    tmp_path: Path,
+) -> None:
+    """While the database is away, a retry this instance has not seen is UNSURE; settling it
+    after the database returns drops it when another instance answered the event."""
+    storage, first, second = two_instances(tmp_path / "bot.sqlite3")
+
+    async def run() -> tuple[Claim, bool, Claim]:
+        await first.claim_delivery("Ev-warm")
+        await second.claim_delivery("Ev-warm-2")
+        storage.down = True
+        await first.claim_delivery("Ev-outage")
+        await second.claim_delivery("Ev-other")  # the second instance notices the outage too
+        claim = await second.claim_delivery("Ev-outage", redelivery=True)
+        settling = asyncio.ensure_future(second.settle("Ev-outage", timeout=5))
+        await asyncio.sleep(0.1)
+        storage.down = False
+        answer = await settling
+        return claim, answer, await second.claim_delivery("Ev-outage", redelivery=True)
+
+    assert asyncio.run(run()) == (Claim.UNSURE, False, Claim.SEEN)
+
+
+def test_a_first_delivery_during_an_outage_is_answered_at_once(tmp_path: Path) -> None:
+    """A first delivery never waits for the database: memory claims it while it is away."""
+    storage, first, _ = two_instances(tmp_path / "bot.sqlite3")
+
+    async def run() -> tuple[Claim, float]:
+        storage.down = True
+        await first.claim_delivery("Ev-notice")
+        started = time.monotonic()
+        claim = await first.claim_delivery("Ev-first")
+        return claim, time.monotonic() - started
+
+    claim, seconds = asyncio.run(run())
+    assert claim is Claim.NEW
+    assert seconds < 0.1
+
+
+def test_an_urgent_unsure_retry_is_answered_at_once(shipped_bot: Bot, tmp_path: Path) -> None:
+    """An urgent reply never waits for the database: a second 999 instruction does no harm, a
+    late one could."""
+    storage, first, _ = two_instances(tmp_path / "bot.sqlite3")
+    service = ChatService(shipped_bot, first)
+
+    async def run() -> tuple[Claim, bool, float]:
+        storage.down = True
+        await service.claim_delivery("Ev-notice")
+        claim = await service.claim_delivery("Ev-urgent", redelivery=True)
+        started = time.monotonic()
+        answer = await service.settle("Ev-urgent", urgent=True)
+        return claim, answer, time.monotonic() - started
+
+    claim, answer, seconds = asyncio.run(run())
+    assert (claim, answer) == (Claim.UNSURE, True)
+    assert seconds < 0.1
+
+
+def test_an_unsure_retry_is_answered_when_the_database_stays_away(tmp_path: Path) -> None:
+    """Settling waits a bounded time: if the database is still away, the retry is answered, so
+    no answer is ever lost."""
+    storage, first, _ = two_instances(tmp_path / "bot.sqlite3")
+
+    async def run() -> tuple[Claim, bool]:
+        storage.down = True
+        await first.claim_delivery("Ev-notice")
+        claim = await first.claim_delivery("Ev-retry", redelivery=True)
+        return claim, await first.settle("Ev-retry", timeout=0.2)
+
+    assert asyncio.run(run()) == (Claim.UNSURE, True)
+
+
+def test_a_shutdown_releases_unsure_retries_at_once(tmp_path: Path) -> None:
+    """At shutdown nothing waits for the database: a retry being settled is answered now."""
+    storage, first, _ = two_instances(tmp_path / "bot.sqlite3")
+
+    async def run() -> bool:
+        storage.down = True
+        await first.claim_delivery("Ev-notice")
+        await first.claim_delivery("Ev-retry", redelivery=True)
+        settling = asyncio.ensure_future(first.settle("Ev-retry", timeout=30))
+        await asyncio.sleep(0.05)
+        first.release()
+        return await asyncio.wait_for(settling, timeout=5)
+
+    assert asyncio.run(run()) is True
+
+
+def test_claims_arriving_together_share_one_transaction(tmp_path: Path) -> None:
+    """Under load, claims waiting at the same moment are committed together, each still
+    decided on its own (a repeated event id is claimed once)."""
+    storage = FlakyClaims(tmp_path / "bot.sqlite3")
+    recorder = Recorder(storage, 30)
+
+    async def run() -> list[bool]:
+        await recorder.claim("Ev-warm")
+        storage.transactions = 0
+        return list(await asyncio.gather(*(recorder.claim(f"Ev{i % 40}") for i in range(50))))
+
+    claimed = asyncio.run(run())
+    assert claimed.count(True) == 40
+    assert storage.transactions <= 2
