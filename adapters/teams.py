@@ -13,15 +13,18 @@ channels) with bounded retries.
 from __future__ import annotations
 
 import asyncio
+import copy
 import html
 import json
 import re
+import time
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import (
     ActivityHandler,
@@ -34,11 +37,19 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AttachmentLayoutTypes,
+    ChannelAccount,
+    ResourceResponse,
+)
 from botframework.connector.auth import (
+    AuthenticationConstants,
     BotFrameworkAuthentication,
     ServiceClientCredentialsFactory,
 )
+from multidict import CIMultiDict
 
 from adapters import logs
 from adapters.service import ChatService
@@ -72,6 +83,11 @@ TEAMS_OFF = (
     "/api/messages without authentication."
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SEND_TIMEOUT_SECONDS = 30.0
+# How long a token from MSAL's cache is reused before asking MSAL again (which renews it five
+# minutes before it expires, so a token reused this long is always still valid).
+TOKEN_REUSE_SECONDS = 120.0
+ANONYMOUS_SKILL_APP_ID = AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
 
 
 class AuthenticationUnavailable(Exception):
@@ -83,10 +99,20 @@ class KeptConnectors:
 
     The SDK builds a new client, with its own HTTP session and retry policy, for every message
     and never closes it; building one costs more than answering. Kept clients reuse their
-    connections, and are closed once, when the app stops."""
+    connections, and are closed once, when the app stops. Replies go out through one aiohttp
+    session (`LeanConnector`)."""
 
     def __init__(self) -> None:
         self._clients: dict[tuple[str, str, str], asyncio.Future[Any]] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session replies are sent with (made on first use, in the running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
+            )
+        return self._session
 
     async def get(self, key: tuple[str, str, str], make: Callable[[], Awaitable[Any]]) -> Any:
         """The client for `key`, made once even when many messages arrive at the same time."""
@@ -108,6 +134,123 @@ class KeptConnectors:
                 client = future.result()
                 if hasattr(client, "__aexit__"):
                     await client.__aexit__(None, None, None)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class ConnectorRefused(Exception):
+    """The connector answered a send with an error status (`response.status_code`, and
+    `response.headers` for Retry-After), as the SDK's errors carry them."""
+
+    def __init__(self, status: int, headers: Any) -> None:
+        super().__init__(f"the connector answered {status}")
+        self.response = types.SimpleNamespace(status_code=status, headers=headers)
+
+
+class ConnectorUnreachable(Exception):
+    """The connector could not be reached, or did not answer in time."""
+
+
+def activity_json(activity: Activity) -> dict[str, Any]:
+    """The SDK's JSON of an activity, with each attachment's content (our card: plain JSON
+    already) put in as it is. msrest would walk every value of the card, one call each: that
+    costs more than finding the answer."""
+    attachments = list(activity.attachments or [])
+    contents = [attachment.content for attachment in attachments]
+    try:
+        for attachment in attachments:
+            attachment.content = None
+        body: dict[str, Any] = activity.serialize()
+    finally:
+        for attachment, content in zip(attachments, contents, strict=True):
+            attachment.content = content
+    for serialized, content in zip(body.get("attachments", []), contents, strict=True):
+        if content is not None:
+            serialized["content"] = content
+    return body
+
+
+class LeanConnector:
+    """A kept SDK connector client whose replies are posted with aiohttp, on the event loop.
+
+    The SDK sends with `requests` in a worker thread, after serialising the whole card with
+    msrest; both cost more than answering. The request is the SDK's: the same URL, headers and
+    JSON, with the bot's token from the same (kept) credentials. Everything else is the SDK
+    client's."""
+
+    def __init__(self, inner: Any, connectors: KeptConnectors) -> None:
+        self._inner = inner
+        self.conversations = _LeanConversations(inner, connectors)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if hasattr(self._inner, "__aexit__"):
+            await self._inner.__aexit__(*exc)
+
+
+class _LeanConversations:
+    def __init__(self, inner: Any, connectors: KeptConnectors) -> None:
+        self._inner = inner
+        self._connectors = connectors
+        self._token: tuple[str, float] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner.conversations, name)
+
+    async def reply_to_activity(
+        self, conversation_id: str, activity_id: str, activity: Activity, **_: Any
+    ) -> ResourceResponse:
+        path = f"v3/conversations/{quote(conversation_id, safe='')}/activities/"
+        return await self._post(path + quote(activity_id, safe=""), conversation_id, activity)
+
+    async def send_to_conversation(
+        self, conversation_id: str, activity: Activity, **_: Any
+    ) -> ResourceResponse:
+        path = f"v3/conversations/{quote(conversation_id, safe='')}/activities"
+        return await self._post(path, conversation_id, activity)
+
+    async def _authorization(self) -> str | None:
+        """ "Bearer <token>" as the SDK's credentials sign a request, or None when they sign
+        none (authentication off). The token comes from MSAL's cache (renewed by MSAL before
+        it expires); it is asked for in a worker thread, since renewing it is a blocking HTTPS
+        call, and reused for at most `TOKEN_REUSE_SECONDS`."""
+        credentials = getattr(self._inner.config, "credentials", None)
+        app_id = getattr(credentials, "microsoft_app_id", None)
+        if credentials is None or not app_id or app_id == ANONYMOUS_SKILL_APP_ID:
+            return None
+        now = time.monotonic()
+        if self._token is None or self._token[1] <= now:
+            token = await asyncio.to_thread(credentials.get_access_token)
+            self._token = (token, now + TOKEN_REUSE_SECONDS)
+        return f"Bearer {self._token[0]}"
+
+    async def _post(self, path: str, conversation_id: str, activity: Activity) -> ResourceResponse:
+        url = self._inner.config.base_url.rstrip("/") + "/" + path
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json; charset=utf-8",
+            "x-ms-conversation-id": conversation_id,
+        }
+        authorization = await self._authorization()
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        data = json.dumps(activity_json(activity)).encode("utf-8")
+        try:
+            async with self._connectors.session().post(url, data=data, headers=headers) as sent:
+                body = await sent.read()
+                if sent.status not in (200, 201, 202):
+                    raise ConnectorRefused(sent.status, CIMultiDict(sent.headers))
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise ConnectorUnreachable(type(error).__name__) from None
+        try:
+            answer = json.loads(body) if body else {}
+        except ValueError:
+            answer = {}
+        resource = answer.get("id") if isinstance(answer, dict) else None
+        return ResourceResponse(id=resource if isinstance(resource, str) else None)
 
 
 class _KeptConnectorFactory:
@@ -120,7 +263,12 @@ class _KeptConnectorFactory:
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (self._bot, service_url, audience or "")
-        return await self._connectors.get(key, lambda: self._inner.create(service_url, audience))
+
+        async def make() -> LeanConnector:
+            inner = await self._inner.create(service_url, audience)
+            return LeanConnector(inner, self._connectors)
+
+        return await self._connectors.get(key, make)
 
 
 class CleanAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
@@ -374,6 +522,21 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
     }
 
 
+class ReplyActivity(Activity):  # type: ignore[misc]
+    """A reply whose attachments' content (our card, never changed once made) is shared, not
+    copied, when the activity is deep-copied: the SDK deep-copies every activity it sends, and
+    copying a whole card value by value costs about as much as matching the question."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReplyActivity:
+        for attachment in self.attachments or []:
+            memo[id(attachment.content)] = attachment.content
+        copied = self.__class__.__new__(self.__class__)
+        memo[id(self)] = copied
+        for name, value in self.__dict__.items():
+            copied.__dict__[name] = copy.deepcopy(value, memo)
+        return copied
+
+
 def reply_activity(reply: Reply, record_id: str | None = None) -> Activity:
     """The message that carries a reply: the card, with the plain text as its fallback.
 
@@ -381,7 +544,11 @@ def reply_activity(reply: Reply, record_id: str | None = None) -> Activity:
     and in notifications) and the card's `fallbackText`, not in `text`: Teams shows `text` above
     the card, so the whole answer would appear twice.
     """
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(to_card(reply, record_id)))
+    activity = ReplyActivity(  # as MessageFactory.attachment makes it
+        type=ActivityTypes.message,
+        attachment_layout=AttachmentLayoutTypes.list,
+        attachments=[CardFactory.adaptive_card(to_card(reply, record_id))],
+    )
     activity.summary = plain_text(reply)
     return activity
 
@@ -423,7 +590,7 @@ def _retryable(error: Exception) -> bool:
     if status is not None:
         return status in RETRY_STATUSES
     # No HTTP response at all: the connector could not be reached (msrest's ClientRequestError).
-    return type(error).__name__ == "ClientRequestError"
+    return isinstance(error, ConnectorUnreachable) or type(error).__name__ == "ClientRequestError"
 
 
 async def send_with_retry(
