@@ -8,21 +8,36 @@ import signal
 import sys
 import threading
 
-from aiohttp import web
+from aiohttp import web, web_log
 
-from adapters import console, logs
+from adapters import console, logs, slack
 from adapters.app import create_app
 from adapters.reload import RELOADER_KEY
 from adapters.settings import Settings
 from bot import Bot
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+# The platforms' webhooks: each delivery is logged already (answered, or dropped as a duplicate).
+WEBHOOK_PATHS = frozenset({slack.EVENTS_PATH, "/api/messages"})
+
+
+class AccessLogger(web_log.AccessLogger):
+    """aiohttp's access log, without the platforms' successful webhook deliveries: at hundreds
+    a second those lines cost the event loop more than some answers, and say nothing the
+    `answered` records do not. Refused and failed deliveries are still logged."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status < 400 and request.path in WEBHOOK_PATHS:
+            return
+        super().log(request, response, time)
 
 
 async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat: bool) -> None:
     """Serve until SIGINT/SIGTERM, or until the terminal chat ends when it runs."""
     app = create_app(settings, bot)
-    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    runner = web.AppRunner(
+        app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log_class=AccessLogger
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
