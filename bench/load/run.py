@@ -232,6 +232,14 @@ class BotProcess:
                     return int(line.split()[1])
         return 0
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process has used so far; 0 once it is gone."""
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0
+
     def stop(self) -> int | None:
         return stop_process(self.process)
 
@@ -254,6 +262,18 @@ class BotProcess:
                 events[str(record.get("event"))] += 1
                 levels[str(record.get("level"))] += 1
         return {"events": dict(events), "levels": dict(levels), "non_json_lines": other}
+
+
+def profile(bot: BotProcess, output: Path) -> subprocess.Popen[Any]:
+    """py-spy recording `bot` (idle threads left out) as collapsed stacks into `output`, one
+    stack and its sample count per line (for flamegraph.pl, speedscope, or grep)."""
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return subprocess.Popen(
+        [str(py_spy if py_spy.exists() else "py-spy"), "record", "--pid", str(bot.process.pid),
+         "--rate", "200", "--format", "raw", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,6 +336,8 @@ class Bench:
     cert: Path
     planner: Planner
     quick: bool
+    profile: bool = False
+    rates: tuple[int, ...] = ()
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def env(self, knowledge: Path, poll_seconds: int, database: str) -> dict[str, str]:
@@ -356,11 +378,24 @@ class Bench:
         knowledge = Path(shutil.copytree(ROOT / "knowledge", place / "knowledge"))
         env = self.env(knowledge, poll_seconds, str(place / "bot.sqlite3"))
         started = [BotProcess(env, place / f"bot{i + 1}.log", place) for i in range(processes)]
+        profilers: list[subprocess.Popen[Any]] = []
         try:
             for bot in started:
                 bot.wait_ready()
+            if self.profile:
+                profilers = [
+                    profile(b, place / f"bot{i + 1}.py-spy.txt") for i, b in enumerate(started)
+                ]
             yield started
         finally:
+            for profiler in profilers:
+                # py-spy writes its flame graph when interrupted.
+                with contextlib.suppress(OSError):
+                    profiler.send_signal(signal.SIGINT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    profiler.wait(timeout=STOP_SECONDS)
+                if profiler.poll() is None:
+                    profiler.kill()
             for bot in started:
                 bot.stop()
 
@@ -395,6 +430,8 @@ class Bench:
         """Drive `plan` against `bots` with `actions` on the side; sample RSS; count answers."""
         await self._reset()
         peak_rss = {bot.port: bot.memory_kb("VmRSS") for bot in bots}
+        cpu_before = [bot.cpu_seconds() for bot in bots]
+        load_before = os.getloadavg()[0]
         span = plan[-1].at if plan else 0.0
         done = asyncio.Event()
         acted: list[dict[str, Any]] = []
@@ -428,6 +465,12 @@ class Bench:
         done.set()
         await sampler
         result = summarise(name, sent, expected, counts, bots, peak_rss)
+        # CPU the bot processes used per request (the settling wait costs next to nothing): a
+        # figure that other work on the machine hardly moves, unlike the latencies.
+        cpu = [bot.cpu_seconds() - before for bot, before in zip(bots, cpu_before, strict=True)]
+        result["cpu_seconds"] = [round(c, 2) for c in cpu]
+        result["cpu_ms_per_request"] = round(1000 * sum(cpu) / max(sent.requests, 1), 2)
+        result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         result["fake_calls"] = calls
         if acted:
             result["actions"] = acted
@@ -474,6 +517,8 @@ class Bench:
         rates = [25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000]
         if self.quick:
             rates = [50, 200, 400]
+        if self.rates:
+            rates = list(self.rates)
         steps: list[dict[str, Any]] = []
         best: float | None = None
         name = f"ramp-{mix}"
@@ -558,7 +603,8 @@ def one_line(r: dict[str, Any]) -> str:
     return (
         f"{r['requests']} requests, {r['requests_per_second']}/s, ack p50 {ack['p50']} ms "
         f"p99 {ack['p99']} ms, answers {r['answers_sent']}, duplicates {r['duplicates']}, "
-        f"lost {r['lost']}, failed {r['failed_requests']}, peak RSS {max(r['peak_rss_mb'])} MB"
+        f"lost {r['lost']}, failed {r['failed_requests']}, peak RSS {max(r['peak_rss_mb'])} MB, "
+        f"bot CPU {r.get('cpu_ms_per_request')} ms/request, load {r.get('load_average')}"
     )
 
 
@@ -649,7 +695,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         service_url = f"{fakes.url}/"
         token = token_for(key_pem, service_url)
         planner = Planner(secrets.token_hex(3), service_url, token)
-        bench = Bench(workdir, fakes, postgres, token, cert, planner, args.quick)
+        bench = Bench(workdir, fakes, postgres, token, cert, planner, args.quick, args.profile,
+                      tuple(args.rates or ()))  # fmt: skip
         chosen = [s for s in scenarios(args.quick) if not args.only or s.name in args.only]
         for scenario in chosen:
             if scenario.needs_postgres and postgres is None:
@@ -659,19 +706,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result = await bench.scenario(scenario)
             info["scenarios"].append(result)
             print(f"  {one_line(result)}", flush=True)
-        if not args.only or "ramp" in args.only:
-            for mix, share in (("mixed", 0.5), ("slack", 0.0), ("teams", 1.0)):
-                if args.quick and mix != "mixed":
-                    continue
-                print(f"ramp ({mix}) ...", flush=True)
-                info["scenarios"].append(await bench.ramp(mix, share))
+        for mix, share in (("mixed", 0.5), ("slack", 0.0), ("teams", 1.0)):
+            if args.only and "ramp" not in args.only and f"ramp-{mix}" not in args.only:
+                continue
+            if args.quick and mix != "mixed" and f"ramp-{mix}" not in (args.only or ()):
+                continue
+            print(f"ramp ({mix}) ...", flush=True)
+            info["scenarios"].append(await bench.ramp(mix, share))
     finally:
         if fakes is not None:
             fakes.stop()
         if postgres is not None:
             with contextlib.suppress(subprocess.SubprocessError, OSError):
                 postgres.stop("immediate")
-        if args.keep:
+        if args.keep or args.profile:
             print(f"kept {workdir}", flush=True)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -711,7 +759,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short versions (under 2 minutes)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    parser.add_argument("--only", nargs="+", help="only these scenarios ('ramp' for the ramp)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        help="only these scenarios ('ramp' for every ramp, 'ramp-slack' etc. for one)",
+    )
+    parser.add_argument(
+        "--rates", nargs="+", type=int, help="the ramp's steps (events/s), instead of the default"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record each bot process with py-spy (flame graphs in the work directory; "
+        "implies --keep)",
+    )
     parser.add_argument(
         "--database",
         choices=("postgres", "sqlite"),
