@@ -146,6 +146,7 @@ class SynonymExpander:
         return self._pattern.sub(lambda m: self._replacements[m.group(1)], normalised_text)
 
 
+ALL_EXAMPLES = 4096  # up to this many examples, every one is compared with the question's vector
 _CONTRACTIONS = frozenset({"s", "t", "re", "ll", "ve", "d", "m"})
 # (suffix, replacement, least stem length left), tried in order; a light English stemmer.
 _SUFFIXES = (
@@ -429,7 +430,7 @@ class Matcher:
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self._centroid_vectors = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
         self._example_vectors = vectors
-        self._label_ends = np.append(self._label_starts[1:], len(texts))
+        self._label_indptr: IntArray = np.append(self._label_starts, len(texts)).astype(np.int64)
 
     def _semantic(self, text: str, lexical: FloatArray) -> FloatArray | None:
         """Each label's vector cosine to the question, in 0..1: to its centroid, and for the
@@ -444,15 +445,18 @@ class Matcher:
         out: FloatArray = np.clip(self._centroid_vectors @ query, 1e-6, 1.0, dtype=np.float64)
         if t.semantic_nearest <= 0:
             return out
+        share = t.semantic_nearest
+        if len(self._example_vectors) <= ALL_EXAMPLES:  # cheaper than choosing leaders
+            nearest = np.maximum.reduceat(self._example_vectors @ query, self._label_starts)
+            out = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out
+            return out
         mixed = lexical ** (1.0 - t.semantic_weight) * out**t.semantic_weight
         k = min(t.semantic_leaders, out.size)
-        leaders = np.argpartition(-mixed, k - 1)[:k] if k < out.size else np.arange(k)
-        starts, ends = self._label_starts[leaders], self._label_ends[leaders]
-        lengths = ends - starts
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        leaders = np.argpartition(-mixed, k - 1)[:k]
+        rows, _ = _gather(self._label_indptr, leaders, np.zeros(k))
+        lengths = self._label_indptr[leaders + 1] - self._label_indptr[leaders]
         offsets = np.cumsum(lengths) - lengths
         nearest = np.maximum.reduceat(self._example_vectors[rows] @ query, offsets)
-        share = t.semantic_nearest
         blend = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out[leaders]
         out[leaders] = blend
         return out
