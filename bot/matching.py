@@ -429,7 +429,11 @@ class Matcher:
         np.add.at(sums, self._doc_labels, vectors)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self._centroid_vectors = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
-        self._example_vectors = vectors
+        # A big index keeps its example vectors at half precision (only leaders' rows are
+        # read, converted back); a small one keeps full precision for one fast product.
+        self._example_vectors = (
+            vectors if len(texts) <= ALL_EXAMPLES else vectors.astype(np.float16)
+        )
         self._label_indptr: IntArray = np.append(self._label_starts, len(texts)).astype(np.int64)
 
     def _semantic(self, text: str, lexical: FloatArray) -> FloatArray | None:
@@ -456,7 +460,8 @@ class Matcher:
         rows, _ = _gather(self._label_indptr, leaders, np.zeros(k))
         lengths = self._label_indptr[leaders + 1] - self._label_indptr[leaders]
         offsets = np.cumsum(lengths) - lengths
-        nearest = np.maximum.reduceat(self._example_vectors[rows] @ query, offsets)
+        leading = self._example_vectors[rows].astype(np.float32)
+        nearest = np.maximum.reduceat(leading @ query, offsets)
         blend = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out[leaders]
         out[leaders] = blend
         return out
