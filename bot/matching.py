@@ -5,7 +5,7 @@ then decides, from thresholds, whether it is confident (answered), torn between 
 (ambiguous) or not sure. It knows nothing of topics beyond their ids and phrasings, so the
 benchmark in `bench/matching/` measures exactly the class the bot uses.
 
-How a label is scored (all lexical; no model weights, nothing downloaded):
+How a label is scored (nothing downloaded; no model runs, only look-ups and sums):
 
 - Text is normalised by rapidfuzz's `default_process`; split contractions are joined ("what s"
   -> "whats"); a word the index has never seen is corrected to its nearest indexed word when one
@@ -272,6 +272,12 @@ def _normalise_blocks(
     return out
 
 
+def _mix(lexical: FloatArray, semantic: FloatArray, weight: float) -> FloatArray:
+    """The weighted geometric mean of the lexical and the vector scores."""
+    out: FloatArray = lexical ** (1.0 - weight) * semantic**weight
+    return out
+
+
 class Matcher:
     """Ranks labels by the similarity of a question to their example phrasings."""
 
@@ -401,7 +407,6 @@ class Matcher:
         del keep, block, rows, cols
         # Each label's examples are contiguous: the label of doc i is labels_of_docs[i].
         self._label_starts = np.searchsorted(labels_of_docs, np.arange(n_labels))
-        self._doc_labels = labels_of_docs
 
         # Centroids: the sum of a label's normalised examples, normalised per block.
         mass: FloatArray = np.bincount(inverse, weights=values).astype(np.float64, copy=False)
@@ -425,8 +430,8 @@ class Matcher:
         """Example vectors (in document order, so a label's examples are contiguous) and each
         label's centroid: the normalised sum of its examples' vectors."""
         vectors = embedder.embed(texts)
-        sums = np.zeros((self._n_labels, vectors.shape[1]), dtype=np.float32)
-        np.add.at(sums, self._doc_labels, vectors)
+        self._label_indptr: IntArray = np.append(self._label_starts, len(texts)).astype(np.int64)
+        sums = np.add.reduceat(vectors, self._label_starts, axis=0) if len(texts) else vectors
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self._centroid_vectors = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
         # A big index keeps its example vectors at half precision (only leaders' rows are
@@ -434,7 +439,6 @@ class Matcher:
         self._example_vectors = (
             vectors if len(texts) <= ALL_EXAMPLES else vectors.astype(np.float16)
         )
-        self._label_indptr: IntArray = np.append(self._label_starts, len(texts)).astype(np.int64)
 
     def _semantic(self, text: str, lexical: FloatArray) -> FloatArray | None:
         """Each label's vector cosine to the question, in 0..1: to its centroid, and for the
@@ -454,7 +458,7 @@ class Matcher:
             nearest = np.maximum.reduceat(self._example_vectors @ query, self._label_starts)
             out = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out
             return out
-        mixed = lexical ** (1.0 - t.semantic_weight) * out**t.semantic_weight
+        mixed = _mix(lexical, out, t.semantic_weight)
         k = min(t.semantic_leaders, out.size)
         leaders = np.argpartition(-mixed, k - 1)[:k]
         rows, _ = _gather(self._label_indptr, leaders, np.zeros(k))
@@ -525,9 +529,7 @@ class Matcher:
         semantic = self._semantic(text, lexical)
         if semantic is None:
             return lexical
-        weight = t.semantic_weight
-        out: FloatArray = lexical ** (1.0 - weight) * semantic**weight
-        return out
+        return _mix(lexical, semantic, t.semantic_weight)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` labels for `text`, best first; each label appears once."""

@@ -29,8 +29,8 @@ import yaml
 
 from bench.matching.data import load as load_clinc
 from bot.embedding import word_piece_vectors
-from bot.evaluation import OUT_OF_SCOPE, load_questions
-from bot.knowledge import load
+from bot.evaluation import OUT_OF_SCOPE, EvalQuestion, load_questions
+from bot.knowledge import KnowledgeBase, load
 from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide
 from bot.models import Outcome
 
@@ -70,17 +70,21 @@ class Choice:
         return (self.in_scope + self.oos_recall) / 2
 
 
-def rankings(directory: Path, semantic_weight: float, seed: int = 7) -> Rankings:
-    """Held-out rankings with the sentence vectors at `semantic_weight`."""
-    base = load(directory)
-    tuning = Tuning(semantic_weight=semantic_weight)
+def out_of_scope(dev: list[EvalQuestion], seed: int = 7) -> list[str]:
+    """Workplace chat, the development set's out-of-scope questions and CLINC150 queries."""
     clinc = load_clinc("full")
     outside = [text for text, _ in clinc.val]
     random.Random(seed).shuffle(outside)
     domain = yaml.safe_load(DOMAIN_OUT_OF_SCOPE.read_text(encoding="utf-8"))["messages"]
-    dev = load_questions(DEV_QUESTIONS)
     outside = outside[:CLINC_SAMPLE] + clinc.oos_val + [str(m) for m in domain]
-    outside += [q.text for q in dev if q.topic == OUT_OF_SCOPE]
+    return outside + [q.text for q in dev if q.topic == OUT_OF_SCOPE]
+
+
+def rankings(
+    base: KnowledgeBase, dev: list[EvalQuestion], outside: list[str], semantic_weight: float
+) -> Rankings:
+    """Held-out rankings with the sentence vectors at `semantic_weight`."""
+    tuning = Tuning(semantic_weight=semantic_weight)
     examples: Ranked = []
     oos: list[list[Candidate]] = []
     for fold in range(FOLDS):
@@ -165,9 +169,11 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="store them in matching.yaml")
     args = parser.parse_args()
     started = time.perf_counter()
+    base, dev = load(args.directory), load_questions(DEV_QUESTIONS)
+    outside = out_of_scope(dev)
     best: tuple[Choice, Rankings] | None = None
     for weight in WEIGHT_GRID:
-        ranked = rankings(args.directory, weight)
+        ranked = rankings(base, dev, outside, weight)
         choice = choose(ranked, weight)
         print(_line("balanced", choice))
         if best is None or choice.balanced > best[0].balanced:
