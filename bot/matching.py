@@ -263,13 +263,13 @@ def _normalise_blocks(
     is_char: npt.NDArray[np.bool_],
     n_rows: int,
 ) -> FloatArray:
-    """Scale `values` so each row's char block and word block each have unit L2 norm."""
+    """Scale `values` in place so each row's char block and word block each have unit L2 norm."""
     key = rows * 2 + is_char
-    squares = np.bincount(key, weights=values * values, minlength=n_rows * 2)
+    squares = np.bincount(key, weights=np.square(values), minlength=n_rows * 2)
     norms = np.sqrt(squares)
     norms[norms == 0] = 1.0
-    out: FloatArray = values / norms[key]
-    return out
+    values /= norms[key]
+    return values
 
 
 def _mix(lexical: FloatArray, semantic: FloatArray, weight: float) -> FloatArray:
@@ -346,7 +346,7 @@ class Matcher:
         low, high = t.char_ngrams
         word_columns: dict[str, list[int]] = {}  # a word's char n-gram columns, made once
         # Compact arrays, not lists of ints: a big index would otherwise peak at 100s of MB.
-        doc_rows, doc_cols, doc_counts, doc_label = (array("q") for _ in range(4))
+        doc_rows, doc_cols, doc_counts, doc_label = (array("i") for _ in range(4))
         for label_index, docs in enumerate(docs_by_label):
             for words in docs:
                 counts: dict[int, int] = {}
@@ -381,25 +381,33 @@ class Matcher:
             [not f.startswith((_WORD, _PAIR)) for f in features], dtype=bool
         )
         # Arrays are freed as soon as used: the peak, not the index, dominates memory.
-        rows = np.frombuffer(doc_rows, dtype=np.int64).astype(np.int32)
-        cols = np.frombuffer(doc_cols, dtype=np.int64).astype(np.int32)
-        tf = 1.0 + np.log(np.frombuffer(doc_counts, dtype=np.int64).astype(np.float64))
-        labels_of_docs = np.frombuffer(doc_label, dtype=np.int64).copy()
-        del doc_rows, doc_cols, doc_counts, doc_label
+        rows = np.frombuffer(doc_rows, dtype=np.int32).copy()
+        cols = np.frombuffer(doc_cols, dtype=np.int32).copy()
+        labels_of_docs = np.frombuffer(doc_label, dtype=np.int32).astype(np.int64)
+        del doc_rows, doc_cols, doc_label
         width = max(1, n_features)
-        # One (label, feature) key per posting; unique keys are the centroids' entries.
-        unique_keys, inverse = np.unique(labels_of_docs[rows] * width + cols, return_inverse=True)
-        c_label = unique_keys // width
-        c_col = unique_keys % width
+        # One (label, feature) key per posting; unique keys are the centroids' entries. Keys
+        # fit 32 bits unless the index is huge, which halves the sort's memory.
+        key_type = np.int32 if n_labels * width < 2**31 else np.int64
+        keys = labels_of_docs.astype(key_type)[rows]
+        keys *= width
+        keys += cols
+        unique_keys, inverse = np.unique(keys, return_inverse=True)
+        del keys
+        c_label = (unique_keys // width).astype(np.int64)
+        c_col = (unique_keys % width).astype(np.int64)
         del unique_keys
+        values = np.log(np.frombuffer(doc_counts, dtype=np.int32).astype(np.float64))
+        del doc_counts
+        values += 1.0  # sublinear term frequency
 
         # IDF over labels: how many labels use a feature at all.
         label_freq = np.bincount(c_col, minlength=n_features)
         self._idf: FloatArray = np.log((1.0 + n_labels) / (1.0 + label_freq)) + 1.0
 
         is_char = self._is_char[cols]
-        values = _normalise_blocks(rows, tf * self._idf[cols], is_char, n_docs)
-        del tf
+        values *= self._idf[cols]
+        values = _normalise_blocks(rows, values, is_char, n_docs)
         keep = (label_freq <= t.nearest_share * n_labels)[cols]
         block = np.where(is_char[keep], t.char_weight, 1.0 - t.char_weight)
         del is_char
@@ -412,7 +420,7 @@ class Matcher:
         mass: FloatArray = np.bincount(inverse, weights=values).astype(np.float64, copy=False)
         del inverse, values
         c_char = self._is_char[c_col]
-        centroid = _normalise_blocks(c_label, mass, c_char, n_labels)
+        centroid = _normalise_blocks(c_label, mass.copy(), c_char, n_labels)
         c_block = np.where(c_char, t.char_weight, 1.0 - t.char_weight)
         self._centroids = _Postings(c_col, c_label, centroid * c_block, n_features)
         del centroid, c_block
