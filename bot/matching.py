@@ -390,8 +390,8 @@ class Matcher:
         # fit 32 bits unless the index is huge, which halves the sort's memory.
         key_type = np.int32 if n_labels * width < 2**31 else np.int64
         keys = labels_of_docs.astype(key_type)[rows]
-        keys *= width
-        keys += cols
+        np.multiply(keys, width, out=keys)
+        np.add(keys, cols, out=keys)
         unique_keys, inverse = np.unique(keys, return_inverse=True)
         del keys
         c_label = (unique_keys // width).astype(np.int64)
