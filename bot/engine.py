@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import knowledge
 from bot.compose import compose
 from bot.embedding import word_piece_vectors
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import OUT_OF_SCOPE, KnowledgeBase
 from bot.matching import Matcher, Thresholds, Tuning
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
@@ -38,8 +38,9 @@ class Bot:
         self.knowledge = base
         self.thresholds = thresholds or base.thresholds or Thresholds()
         self._urgent = UrgentRules(base.urgent_rules)
+        self._outside = OUT_OF_SCOPE if base.out_of_scope else None
         self._matcher = Matcher(
-            ((topic.id, example) for topic in base.topics.values() for example in topic.examples),
+            base.labelled_examples(),
             synonyms=base.synonyms,
             tuning=Tuning(semantic_weight=base.semantic_weight)
             if base.semantic_weight is not None
@@ -64,7 +65,7 @@ class Bot:
         choices: list[Topic] = []
         outcome, score = Outcome.ANSWERED, 1.0
         if chosen is None:
-            match = self._matcher.match(text[:MAX_MATCH_CHARS], self.thresholds)
+            match = self._matcher.match(text[:MAX_MATCH_CHARS], self.thresholds, self._outside)
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None

@@ -13,10 +13,9 @@ from typing import Any
 
 from bot.compose import CALL_999, plain_text
 from bot.engine import Bot
+from bot.knowledge import OUT_OF_SCOPE
 from bot.models import Outcome, Question, Reply
 from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
-
-OUT_OF_SCOPE = "out-of-scope"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bot.urgent import expand, normalise_phrase
 from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+OUT_OF_SCOPE = "out-of-scope"  # the label of out_of_scope.yaml's examples; no topic may take it
 MIN_EXAMPLES = 5
 
 # UK phone numbers as staff write them: 0 and 7-10 more digits in groups (0800 1111 too),
@@ -66,8 +67,9 @@ class KnowledgeError(Exception):
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """A validated knowledge base: contacts, topics, urgent rules, synonyms, and the matching
-    thresholds and sentence vectors' weight chosen for it (None: the matcher's defaults)."""
+    """A validated knowledge base: contacts, topics, urgent rules, synonyms, messages the bot must
+    decline (`out_of_scope`), and the matching thresholds and sentence vectors' weight chosen
+    for it (None: the matcher's defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
@@ -76,6 +78,13 @@ class KnowledgeBase:
     directory: Path = field(compare=False)
     thresholds: Thresholds | None = None
     semantic_weight: float | None = None
+    out_of_scope: tuple[str, ...] = ()
+
+    def labelled_examples(self) -> list[tuple[str, str]]:
+        """(label, example) for the matcher: every topic's examples, then the out-of-scope ones
+        under the label `OUT_OF_SCOPE`."""
+        pairs = [(t.id, example) for t in self.topics.values() for example in t.examples]
+        return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
 
     def example_contacts(self) -> list[Contact]:
         """Local contacts still set to the shipped fictional examples."""
@@ -527,6 +536,19 @@ def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, 
     return groups
 
 
+def _load_out_of_scope(path: Path, problems: list[Problem]) -> list[tuple[str, int, _Collector]]:
+    """out_of_scope.yaml: messages that are not safeguarding questions, with their lines."""
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, LineDict) or not isinstance(data.get("examples"), LineList):
+        out.add(1, "out_of_scope.yaml must be a mapping with an 'examples:' list")
+        return []
+    fields = _Fields(data, "out_of_scope.yaml", out, {"examples"}, set())
+    return [(text, line, out) for text, line in fields.texts("examples")]
+
+
 def _load_matching(path: Path, problems: list[Problem]) -> tuple[Thresholds | None, float | None]:
     """matching.yaml: the thresholds and, optionally, the sentence vectors' weight."""
     out = _Collector(path, problems)
@@ -606,6 +628,8 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     )
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
     loaded_rules = _load_urgent(required["urgent.yaml"], problems)
+    outside_path = directory / "out_of_scope.yaml"
+    outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
 
     topics: dict[str, Topic] = {}
     example_owner: dict[str, Topic] = {}
@@ -614,6 +638,12 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         if topic.id in topics:
             out.add(
                 raw.line, f"topic '{topic.id}' is defined twice (first at {topics[topic.id].where})"
+            )
+            continue
+        if topic.id == OUT_OF_SCOPE:
+            out.add(
+                _key_line(raw, "id"),
+                f"topic id '{OUT_OF_SCOPE}' is reserved for out_of_scope.yaml's examples",
             )
             continue
         topics[topic.id] = topic
@@ -631,6 +661,19 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
             else:
                 example_owner[key] = topic
         _check_numbers(topic.answer, f"topic '{topic.id}'", raw, "answer", out, known_numbers)
+
+    declined: dict[str, Where] = {}
+    for example, line, out in outside:
+        key = normalise(example)
+        owner = example_owner.get(key)
+        if owner is not None:
+            out.add(
+                line, f"'{example}' is also an example of topic '{owner.id}' (at {owner.where})"
+            )
+        elif key in declined:
+            out.add(line, f"'{example}' is listed twice (first at {declined[key]})")
+        else:
+            declined[key] = out.at(line)
 
     for topic, raw, out in loaded_topics:
         if topics.get(topic.id) is not topic:
@@ -681,6 +724,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         directory=directory,
         thresholds=thresholds,
         semantic_weight=semantic_weight,
+        out_of_scope=tuple(example for example, _, _ in outside),
     ), []
 
 

@@ -553,17 +553,29 @@ class Matcher:
             Candidate(self._labels[i], round(float(scores[i]), 4)) for i in top if scores[i] > 0
         ]
 
-    def match(self, text: str, thresholds: Thresholds | None = None) -> Match:
-        """Rank `text` and decide: answered, ambiguous or not sure."""
-        return decide(self.rank(text, limit=5), thresholds or Thresholds())
+    def match(
+        self, text: str, thresholds: Thresholds | None = None, outside: str | None = None
+    ) -> Match:
+        """Rank `text` and decide: answered, ambiguous or not sure (`outside`: see `decide`)."""
+        return decide(self.rank(text, limit=5), thresholds or Thresholds(), outside)
 
 
-def decide(ranking: Sequence[Candidate], thresholds: Thresholds) -> Match:
-    """Turn a ranking into a decision; never picks one of several close labels silently."""
+def decide(
+    ranking: Sequence[Candidate], thresholds: Thresholds, outside: str | None = None
+) -> Match:
+    """Turn a ranking into a decision; never picks one of several close labels silently.
+
+    `outside` names the label of messages to decline (the knowledge base's out-of-scope
+    examples): when it ranks first the match is not sure, with the other labels as suggestions;
+    otherwise it is left out.
+    """
+    declined = bool(ranking) and outside is not None and ranking[0].label == outside
+    if outside is not None:
+        ranking = [c for c in ranking if c.label != outside]
     if not ranking:
         return Match(Outcome.NOT_SURE, (), 0.0)
     top = ranking[0]
-    if top.score >= thresholds.answer:
+    if top.score >= thresholds.answer and not declined:
         close = tuple(c for c in ranking[:3] if top.score - c.score <= thresholds.margin)
         if len(close) > 1:
             return Match(Outcome.AMBIGUOUS, close, top.score)

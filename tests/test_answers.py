@@ -58,6 +58,35 @@ def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
     assert {"dsl", "police-999"} <= {c.id for c in reply.contacts}
 
 
+def test_a_message_like_an_out_of_scope_example_is_declined(knowledge_dir: KnowledgeDir) -> None:
+    """A message near out_of_scope.yaml's examples gets the not-sure reply, not a topic, even
+    when it shares a word with a topic."""
+    knowledge_dir.write(
+        "out_of_scope.yaml",
+        """\
+        examples:
+          - how do i make a referral code for the staff discount scheme
+          - where do i find my referral code for the gym
+          - the printer is jammed
+        """,
+    )
+    bot = Bot(load(knowledge_dir.root))
+    reply = bot.answer(Question("whats my referral code for the staff gym discount"))
+    assert reply.outcome is Outcome.NOT_SURE
+    assert reply.topic is None
+    assert bot.answer(Question("how do i make a referral to mash")).topic is not None
+
+
+def test_an_urgent_message_like_an_out_of_scope_example_still_gets_999_first(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """Declining is the matcher's business; the urgent rules are read first, always."""
+    knowledge_dir.write("out_of_scope.yaml", "examples:\n  - a child is being hurt right now\n")
+    reply = Bot(load(knowledge_dir.root)).answer(Question("a child is being hurt right now"))
+    assert reply.urgent
+    assert plain_text(reply).splitlines()[0] == f"! {CALL_999}"
+
+
 def twin_topics(first: str, second: str) -> str:
     """Two topics whose examples differ only by one word each, so a question naming both
     words matches both equally."""

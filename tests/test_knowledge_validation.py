@@ -284,3 +284,61 @@ def test_matching_threshold_out_of_range_is_reported(knowledge_dir: KnowledgeDir
     assert messages(knowledge_dir) == [
         f"{at(knowledge_dir, 'matching.yaml')}:2: thresholds: 'answer' must be a number from 0 to 1"
     ]
+
+
+OUT_OF_SCOPE = """\
+examples:
+  - the printer on the second floor is jammed
+  - how do i book the sports hall
+"""
+
+
+def test_out_of_scope_examples_are_read_from_out_of_scope_yaml(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """Messages the bot must decline are listed as examples in out_of_scope.yaml."""
+    knowledge_dir.write("out_of_scope.yaml", OUT_OF_SCOPE)
+    base = load(knowledge_dir.root)
+    assert base.out_of_scope == (
+        "the printer on the second floor is jammed",
+        "how do i book the sports hall",
+    )
+
+
+def test_out_of_scope_example_that_is_also_a_topic_example_is_reported(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """A message cannot be both declined and answered: the clash is named at its line."""
+    knowledge_dir.write("out_of_scope.yaml", OUT_OF_SCOPE + "  - Making a referral!\n")
+    (problem,) = messages(knowledge_dir)
+    assert problem.startswith(f"{at(knowledge_dir, 'out_of_scope.yaml')}:4: 'Making a referral!'")
+    assert "also an example of topic 'referral'" in problem
+
+
+def test_out_of_scope_example_listed_twice_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.write("out_of_scope.yaml", OUT_OF_SCOPE + "  - How do I book the sports hall?\n")
+    (problem,) = messages(knowledge_dir)
+    assert problem == (
+        f"{at(knowledge_dir, 'out_of_scope.yaml')}:4: 'How do I book the sports hall?' is listed "
+        f"twice (first at {at(knowledge_dir, 'out_of_scope.yaml')}:3)"
+    )
+
+
+def test_out_of_scope_yaml_without_an_examples_list_is_reported(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    knowledge_dir.write("out_of_scope.yaml", "messages:\n  - printer jammed\n")
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'out_of_scope.yaml')}:1: out_of_scope.yaml must be a mapping with "
+        "an 'examples:' list"
+    ]
+
+
+def test_topic_id_out_of_scope_is_reserved(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.replace("topics/main.yaml", "- id: referral", "- id: out-of-scope")
+    knowledge_dir.replace("topics/main.yaml", "related: [referral]", "related: []")
+    line = knowledge_dir.line_of("topics/main.yaml", "- id: out-of-scope")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic id 'out-of-scope' is reserved for "
+        "out_of_scope.yaml's examples"
+    ]

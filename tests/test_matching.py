@@ -142,6 +142,24 @@ def test_a_score_below_the_answer_threshold_is_not_sure_with_suggestions() -> No
     assert [c.label for c in match.candidates] == ["a", "b"]
 
 
+def test_the_out_of_scope_label_ranked_first_declines_with_the_others_as_suggestions() -> None:
+    """When the label of messages to decline leads, the match is not sure, however high it
+    scores, and only real labels are offered."""
+    ranking = [Candidate("outside", 0.9), Candidate("a", 0.6), Candidate("b", 0.1)]
+    match = decide(ranking, Thresholds(answer=0.3, margin=0.04, suggest=0.15), "outside")
+    assert match.outcome is Outcome.NOT_SURE
+    assert [c.label for c in match.candidates] == ["a"]
+
+
+def test_the_out_of_scope_label_below_the_first_is_never_a_choice() -> None:
+    """An out-of-scope label close behind the best label neither blocks the answer nor makes
+    the match ambiguous."""
+    ranking = [Candidate("a", 0.6), Candidate("outside", 0.59), Candidate("b", 0.3)]
+    match = decide(ranking, Thresholds(answer=0.3, margin=0.04, suggest=0.15), "outside")
+    assert match.outcome is Outcome.ANSWERED
+    assert [c.label for c in match.candidates] == ["a"]
+
+
 def test_normalise_uses_rapidfuzz_default_process() -> None:
     """`normalise` lower-cases and turns punctuation into spaces, as rapidfuzz does."""
     assert normalise("  What's a LADO?! ") == "what s a lado"

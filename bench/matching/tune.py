@@ -29,8 +29,8 @@ import yaml
 
 from bench.matching.data import load as load_clinc
 from bot.embedding import word_piece_vectors
-from bot.evaluation import OUT_OF_SCOPE, EvalQuestion, load_questions
-from bot.knowledge import KnowledgeBase, load
+from bot.evaluation import EvalQuestion, load_questions
+from bot.knowledge import OUT_OF_SCOPE, KnowledgeBase, load
 from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide
 from bot.models import Outcome
 
@@ -55,6 +55,7 @@ class Rankings:
     examples: Ranked
     dev: Ranked
     oos: list[list[Candidate]]
+    outside: str | None = None  # the label of the knowledge base's out-of-scope examples
 
 
 @dataclass(frozen=True)
@@ -83,43 +84,46 @@ def out_of_scope(dev: list[EvalQuestion], seed: int = 7) -> list[str]:
 def rankings(
     base: KnowledgeBase, dev: list[EvalQuestion], outside: list[str], semantic_weight: float
 ) -> Rankings:
-    """Held-out rankings with the sentence vectors at `semantic_weight`."""
+    """Held-out rankings with the sentence vectors at `semantic_weight`. The knowledge base's own
+    out-of-scope examples are held out by the same folds and asked as out-of-scope queries."""
     tuning = Tuning(semantic_weight=semantic_weight)
     examples: Ranked = []
     oos: list[list[Candidate]] = []
+    labelled = base.labelled_examples()
+    position: dict[str, int] = {}
+    folds: list[int] = []
+    for label, _ in labelled:
+        folds.append(position.get(label, 0) % FOLDS)
+        position[label] = position.get(label, 0) + 1
     for fold in range(FOLDS):
-        train, held = [], []
-        for topic in base.topics.values():
-            for index, example in enumerate(topic.examples):
-                (held if index % FOLDS == fold else train).append((topic.id, example))
+        train = [pair for pair, f in zip(labelled, folds, strict=True) if f != fold]
+        held = [pair for pair, f in zip(labelled, folds, strict=True) if f == fold]
         matcher = Matcher(train, base.synonyms, tuning, word_piece_vectors())
-        examples += [(label, matcher.rank(text, limit=5)) for label, text in held]
-        oos += [matcher.rank(text, limit=5) for text in outside[fold::FOLDS]]
-    whole = Matcher(
-        ((t.id, e) for t in base.topics.values() for e in t.examples),
-        base.synonyms,
-        tuning,
-        word_piece_vectors(),
-    )
-    asked = [(q.topic, whole.rank(q.text, limit=5)) for q in dev if q.topic != OUT_OF_SCOPE]
-    return Rankings(examples, asked, oos)
+        examples += [(label, matcher.rank(text)) for label, text in held if label != OUT_OF_SCOPE]
+        asked = [text for label, text in held if label == OUT_OF_SCOPE] + outside[fold::FOLDS]
+        oos += [matcher.rank(text) for text in asked]
+    whole = Matcher(labelled, base.synonyms, tuning, word_piece_vectors())
+    questions = [(q.topic, whole.rank(q.text)) for q in dev if q.topic != OUT_OF_SCOPE]
+    return Rankings(examples, questions, oos, OUT_OF_SCOPE if base.out_of_scope else None)
 
 
-def _right(thresholds: Thresholds, ranked: Ranked) -> tuple[float, float]:
+def _right(thresholds: Thresholds, ranked: Ranked, outside: str | None) -> tuple[float, float]:
     """The share answered with the right topic, and the share ambiguous."""
     right = ambiguous = 0
     for label, ranking in ranked:
-        match = decide(ranking, thresholds)
+        match = decide(ranking, thresholds, outside)
         right += match.outcome is Outcome.ANSWERED and match.candidates[0].label == label
         ambiguous += match.outcome is Outcome.AMBIGUOUS
     return right / max(1, len(ranked)), ambiguous / max(1, len(ranked))
 
 
 def score(thresholds: Thresholds, ranked: Rankings, semantic_weight: float = 0.0) -> Choice:
-    examples, ambiguous = _right(thresholds, ranked.examples)
-    dev, _ = _right(thresholds, ranked.dev)
+    examples, ambiguous = _right(thresholds, ranked.examples, ranked.outside)
+    dev, _ = _right(thresholds, ranked.dev, ranked.outside)
     in_scope = (examples + dev) / 2 if ranked.dev else examples
-    declined = sum(decide(r, thresholds).outcome is Outcome.NOT_SURE for r in ranked.oos)
+    declined = sum(
+        decide(r, thresholds, ranked.outside).outcome is Outcome.NOT_SURE for r in ranked.oos
+    )
     return Choice(thresholds, in_scope, declined / len(ranked.oos), ambiguous, semantic_weight)
 
 
