@@ -282,27 +282,35 @@ class Recorder:
             )
 
     async def _probe(self) -> None:
-        """Every `PROBE_SECONDS` while the database is away, write the claims decided
-        meanwhile; once that succeeds, new claims go to the database again."""
+        """Every `PROBE_SECONDS` while the database is away, try to write the claims decided
+        meanwhile. Once a write succeeds, new claims go to the database again (so no more are
+        added here under load) and the few added while it was written follow at once."""
         while self._down:
             await asyncio.sleep(self.probe_seconds)
-            while True:
-                unsynced = list(self._unsynced)
-                try:
-                    await asyncio.to_thread(self.claims.claim_events, unsynced)
-                except Exception:  # still away; the failure was logged when it went
+            if not await self._write_back():
+                continue
+            self._down = False
+            self._rejoined_at = time.monotonic()
+            while self._unsynced:
+                if not await self._write_back():
+                    self._down = True  # away again: the next probe tries once more
                     break
-                # Claims made while that was written are written before the database is used.
-                del self._unsynced[: len(unsynced)]
-                if not self._unsynced:
-                    self._down = False
-                    self._rejoined_at = time.monotonic()
-                    logs.LOGGER.info(
-                        "claims database back",
-                        extra={"event": "claims_rejoined", "path": "claim_event"},
-                    )
-                    self._notify()
-                    break
+            if not self._down:
+                logs.LOGGER.info(
+                    "claims database back",
+                    extra={"event": "claims_rejoined", "path": "claim_event"},
+                )
+            self._notify()
+
+    async def _write_back(self) -> bool:
+        """Write the claims decided without the database; False when it is still away."""
+        unsynced = list(self._unsynced)
+        try:
+            await asyncio.to_thread(self.claims.claim_events, unsynced)
+        except Exception:  # still away; the failure was logged when it went
+            return False
+        del self._unsynced[: len(unsynced)]
+        return True
 
     async def purge(self) -> None:
         """Delete what is past retention (never raises)."""

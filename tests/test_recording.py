@@ -164,6 +164,49 @@ def test_claims_made_during_an_outage_are_written_back_when_the_database_returns
     assert asyncio.run(run()) is Claim.SEEN
 
 
+class BusyClaims(FlakyClaims):
+    """Claims whose every write lasts long enough for another first delivery to arrive: a
+    steady stream of events while the database comes back."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.recorder: Recorder | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.arrived: list[str] = []
+
+    def claim_events(self, event_ids: Sequence[str], today: date | None = None) -> set[str]:
+        claimed = super().claim_events(event_ids, today)
+        recorder, loop = self.recorder, self.loop
+        if recorder is not None and loop is not None and len(self.arrived) < 10_000:
+            event_id = f"Ev-arrived-{len(self.arrived)}"
+            self.arrived.append(event_id)
+            loop.call_soon_threadsafe(
+                lambda: asyncio.ensure_future(recorder.claim_delivery(event_id))
+            )
+        return claimed
+
+
+def test_claims_rejoin_the_database_while_outage_claims_keep_arriving(tmp_path: Path) -> None:
+    """Under steady load the write-back does not wait for a moment with nothing left to write:
+    after one successful write new claims go to the database, and the rest follow at once."""
+    storage = BusyClaims(tmp_path / "bot.sqlite3")
+    recorder = Recorder(storage, 30, probe_seconds=0.02, rejoin_seconds=0.2)
+
+    async def run() -> list[Claim]:
+        await recorder.claim_delivery("Ev-warm")
+        storage.down = True
+        await recorder.claim_delivery("Ev-outage")
+        storage.recorder, storage.loop = recorder, asyncio.get_running_loop()
+        storage.down = False
+        await until(lambda: not recorder.database_away, seconds=1.0)
+        storage.recorder = None
+        await asyncio.sleep(0.05)  # the claims that arrived meanwhile are written
+        other = Recorder(storage, 30)
+        return [await other.claim_delivery(e, redelivery=True) for e in storage.arrived[:3]]
+
+    assert asyncio.run(run()) == [Claim.SEEN] * 3
+
+
 def test_a_retry_unknown_here_during_an_outage_is_unsure_until_the_database_says(
     tmp_path: Path,
 ) -> None:
