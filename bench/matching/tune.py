@@ -5,15 +5,17 @@
 In-scope, two halves of equal weight: each topic's example questions, held out by 5-fold
 cross-validation (the matcher is built without the fold it is asked), and the development
 questions in bench/knowledge/dev_questions.yaml (staff phrasings written apart from the examples;
-asked of the full index). Out of scope: `out_of_scope.yaml` beside this file (workplace chat that
-is not a safeguarding question, a third of it near-misses that share safeguarding words), the
-development set's out-of-scope questions, and CLINC150 validation queries (banking, travel, small
-talk and its own out-of-scope set). None of it is the evaluation set in tests/eval/, which stays
-held out. For each weight of the sentence vectors (0: words only), the balanced rule picks the
+asked of the full index). Out of scope: the knowledge base's own out_of_scope.yaml messages, held
+out by the same folds; `out_of_scope.yaml` beside this file (workplace chat that is not a
+safeguarding question, a third of it near-misses that share safeguarding words; the other half
+of the messages first written for it now ship in knowledge/out_of_scope.yaml); the development
+set's out-of-scope questions; and CLINC150 validation queries (banking, travel, small talk and
+its own out-of-scope set). None of it is the evaluation set in tests/eval/, which stays held
+out. For each weight of the sentence vectors (0: words only), the balanced rule picks the
 thresholds that maximise the mean of in-scope accuracy (answered with the right topic) and
-out-of-scope recall (declined as not sure); the best weight wins; ties go to the smaller weight
-and the higher answer threshold, the safer one. `--write` stores them in
-KNOWLEDGE_DIR/matching.yaml, which the bot reads at start.
+out-of-scope recall (declined as not sure); the best weight wins, and ties (within 0.1 point)
+go to the smaller weight; within a weight, ties go to the higher answer threshold, the safer
+one. `--write` stores them in KNOWLEDGE_DIR/matching.yaml, which the bot reads at start.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ WEIGHT_GRID = [0.0, 0.15, 0.3, 0.5]
 ANSWER_GRID = [round(0.10 + 0.01 * i, 2) for i in range(41)]  # 0.10 .. 0.50
 MARGIN_GRID = [0.02, 0.03, 0.04, 0.05, 0.06, 0.08]
 SUGGEST = 0.15
+# Balanced figures closer than this are a tie (one out-of-scope query moves the figure by about
+# 0.08 points); a tie goes to the smaller weight, the one that leans less on the vectors.
+TIE = 0.001
 
 
 Ranked = list[tuple[str, list[Candidate]]]
@@ -180,7 +185,7 @@ def main() -> int:
         ranked = rankings(base, dev, outside, weight)
         choice = choose(ranked, weight)
         print(_line("balanced", choice))
-        if best is None or choice.balanced > best[0].balanced:
+        if best is None or choice.balanced > best[0].balanced + TIE:
             best = (choice, ranked)
     assert best is not None
     choice, ranked = best
