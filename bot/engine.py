@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import knowledge
 from bot.compose import compose
 from bot.embedding import word_piece_vectors
-from bot.knowledge import OUT_OF_SCOPE, KnowledgeBase
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, Thresholds, Tuning
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
@@ -38,7 +38,6 @@ class Bot:
         self.knowledge = base
         self.thresholds = thresholds or base.thresholds or Thresholds()
         self._urgent = UrgentRules(base.urgent_rules)
-        self._outside = OUT_OF_SCOPE if base.out_of_scope else None
         self._matcher = Matcher(
             base.labelled_examples(),
             synonyms=base.synonyms,
@@ -65,7 +64,9 @@ class Bot:
         choices: list[Topic] = []
         outcome, score = Outcome.ANSWERED, 1.0
         if chosen is None:
-            match = self._matcher.match(text[:MAX_MATCH_CHARS], self.thresholds, self._outside)
+            match = self._matcher.match(
+                text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
+            )
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None

@@ -86,6 +86,11 @@ class KnowledgeBase:
         pairs = [(t.id, example) for t in self.topics.values() for example in t.examples]
         return pairs + [(OUT_OF_SCOPE, example) for example in self.out_of_scope]
 
+    @property
+    def decline_label(self) -> str | None:
+        """The matcher's label for messages to decline, when the base lists any."""
+        return OUT_OF_SCOPE if self.out_of_scope else None
+
     def example_contacts(self) -> list[Contact]:
         """Local contacts still set to the shipped fictional examples."""
         return [c for c in self.contacts.values() if c.example]

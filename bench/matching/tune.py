@@ -109,7 +109,7 @@ def rankings(
         oos += [matcher.rank(text) for text in asked]
     whole = Matcher(labelled, base.synonyms, tuning, word_piece_vectors())
     questions = [(q.topic, whole.rank(q.text)) for q in dev if q.topic != OUT_OF_SCOPE]
-    return Rankings(examples, questions, oos, OUT_OF_SCOPE if base.out_of_scope else None)
+    return Rankings(examples, questions, oos, base.decline_label)
 
 
 def _right(thresholds: Thresholds, ranked: Ranked, outside: str | None) -> tuple[float, float]:
