@@ -20,6 +20,7 @@ from adapters.service import Answered, ChatService
 from adapters.settings import Settings
 from bot import Bot, Question
 from bot.knowledge import KnowledgeError, example_contact_problems, load
+from bot.matching import limit_blas_threads
 from bot.storage import SQLiteStorage, Storage
 
 SERVICE_KEY = web.AppKey("service", ChatService)
@@ -40,7 +41,9 @@ SECURITY_HEADERS = {
 
 
 def build_bot(settings: Settings) -> Bot:
-    """Load the knowledge base the settings name; in production, refuse example contacts."""
+    """Load the knowledge base the settings name; in production, refuse example contacts.
+    Numpy's BLAS runs on one thread from here on (see `limit_blas_threads`)."""
+    limit_blas_threads()
     base = load(settings.knowledge_dir)
     if settings.production:
         problems = example_contact_problems(base)

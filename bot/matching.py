@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import process, utils
 from rapidfuzz.distance import OSA
+from threadpoolctl import threadpool_limits
 
 from bot.embedding import Embedder
 from bot.models import Outcome
@@ -276,6 +277,17 @@ def _mix(lexical: FloatArray, semantic: FloatArray, weight: float) -> FloatArray
     """The weighted geometric mean of the lexical and the vector scores."""
     out: FloatArray = lexical ** (1.0 - weight) * semantic**weight
     return out
+
+
+def limit_blas_threads() -> None:
+    """Run numpy's BLAS on the calling thread only, for the rest of the process.
+
+    The matcher's products are small (one question against a few thousand vectors), too small
+    for BLAS worker threads to help, and between them OpenBLAS's workers spin-wait: with them,
+    answering used about 5 ms of CPU a question, without them about 1 ms (bench/load/README.md).
+    The composition root calls this once at start.
+    """
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class Matcher:

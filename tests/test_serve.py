@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from adapters.app import build_bot
+from adapters.settings import Settings
 from tests.conftest import ROOT, SHIPPED
 
 SECRET_QUESTION = "Kerry Okonkwo in year 10 told me about the holiday rota at 12 Mill Lane"
@@ -134,3 +137,12 @@ def test_logs_are_json_lines_without_question_text(served: Served) -> None:
     assert any(e.get("event") == "answered" for e in events)
     for word in ("Kerry", "Okonkwo", "holiday", "Mill Lane"):
         assert word not in output
+
+
+def test_the_built_bot_runs_numpys_blas_on_one_thread() -> None:
+    """Idle BLAS worker threads spin between the matcher's small products and cost about 4 ms of
+    CPU an answer; the composition root keeps BLAS on the answering thread."""
+    threadpool_limits(limits=2, user_api="blas")  # as a new process starts on a 2-core machine
+    build_bot(Settings(knowledge_dir=SHIPPED))
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and set(blas) == {1}

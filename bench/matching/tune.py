@@ -33,7 +33,7 @@ from bench.matching.data import load as load_clinc
 from bot.embedding import word_piece_vectors
 from bot.evaluation import EvalQuestion, load_questions
 from bot.knowledge import OUT_OF_SCOPE, KnowledgeBase, load
-from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide
+from bot.matching import Candidate, Matcher, Thresholds, Tuning, decide, limit_blas_threads
 from bot.models import Outcome
 
 FOLDS = 5
@@ -177,6 +177,7 @@ def main() -> int:
     parser.add_argument("directory", nargs="?", type=Path, default=Path("knowledge"))
     parser.add_argument("--write", action="store_true", help="store them in matching.yaml")
     args = parser.parse_args()
+    limit_blas_threads()  # as the bot runs (adapters/app.py)
     started = time.perf_counter()
     base, dev = load(args.directory), load_questions(DEV_QUESTIONS)
     outside = out_of_scope(dev)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from bench.matching import data
 from bench.matching.metrics import Scored, at_threshold, auroc, choose_thresholds, percentile
-from bot.matching import Candidate, Thresholds, decide
+from bot.matching import Candidate, Thresholds, decide, limit_blas_threads
 
 SCALE_GROUP = 20  # synthetic phrases per synthetic label, like a knowledge-base topic
 
@@ -194,6 +194,7 @@ def run_scale(kind: str, n: int, queries: int) -> dict[str, Any]:
 
 def main() -> None:
     job = json.loads(sys.argv[1])
+    limit_blas_threads()  # as the bot runs (adapters/app.py)
     if job["kind"] == "setting":
         result = run_setting(job["matcher"], job["setting"])
     else:
