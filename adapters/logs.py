@@ -41,6 +41,7 @@ ALLOWED_FIELDS = frozenset(
         "url",
         "mode",
         "topics",
+        "event_loop",
         "contacts",
         "error_type",
         "instance",

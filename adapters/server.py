@@ -51,6 +51,7 @@ async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat
             "url": url,
             "mode": settings.mode,
             "topics": len(bot.knowledge.topics),
+            "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
         },
     )
 

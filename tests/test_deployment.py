@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 def pinned() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.strip()
+        line = line.split(";")[0].strip()  # an environment marker is not part of the pin
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             assert version, f"requirements.txt: {line!r} is not pinned with =="

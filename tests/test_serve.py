@@ -146,3 +146,10 @@ def test_the_built_bot_runs_numpys_blas_on_one_thread() -> None:
     build_bot(Settings(knowledge_dir=SHIPPED))
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and set(blas) == {1}
+
+
+def test_serve_runs_on_uvloop_where_it_is_installed(served: Served) -> None:
+    """The server's event loop is uvloop's (in C), which the load benchmark measured faster."""
+    _, output = stop(served)
+    started = [json.loads(line) for line in output.splitlines() if '"started"' in line]
+    assert [event["event_loop"] for event in started] == ["uvloop"]
