@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,8 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
-from adapters.reload import RELOADER_KEY
+from adapters.reload import BUILD_SWITCH_SECONDS, RELOADER_KEY, Reloader
+from adapters.service import ChatService
 from adapters.settings import Settings
+from bot import Bot
+from bot.knowledge import KnowledgeError
 from bot.storage import SQLiteStorage
 from tests.conftest import SHIPPED, run_app
 
@@ -137,3 +141,25 @@ def test_no_request_sees_a_half_loaded_base(knowledge: Path, tmp_path: Path) -> 
     replies = with_app(knowledge, tmp_path, use, poll=0)
     assert {r["topic"] for r in replies} == {"allegations-lado"}
     assert len({tuple(r["contacts"]) for r in replies}) == 1
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["good edit", "broken edit"])
+def test_a_build_lets_the_event_loop_take_the_lock_back_quickly(
+    shipped_bot: Bot, fails: bool
+) -> None:
+    """While a new bot is built in a worker thread, the interpreter switches threads every
+    BUILD_SWITCH_SECONDS (not every 5 ms), so answers do not queue behind a reload; the usual
+    interval comes back afterwards, whether the edit was good or broken."""
+    seen: list[float] = []
+
+    def build() -> Bot:
+        seen.append(sys.getswitchinterval())
+        if fails:
+            raise KnowledgeError(["topics.yaml:1: broken"])
+        return shipped_bot
+
+    before = sys.getswitchinterval()
+    reloader = Reloader(ChatService(shipped_bot), build, SHIPPED)
+    assert asyncio.run(reloader.reload("test")) is not fails
+    assert seen == [pytest.approx(BUILD_SWITCH_SECONDS)]
+    assert sys.getswitchinterval() == before
