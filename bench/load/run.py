@@ -514,7 +514,7 @@ class Bench:
     async def ramp(self, mix: str, teams_share: float) -> dict[str, Any]:
         """The highest offered rate one process sustains with p99 ack under the target."""
         step_seconds = 3 if self.quick else 15
-        rates = [25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000]
+        rates = [25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000]
         if self.quick:
             rates = [50, 200, 400]
         if self.rates:
