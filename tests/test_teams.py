@@ -14,11 +14,13 @@ import logging
 import struct
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import jwt
 import pytest
 from aiohttp.test_utils import TestClient
 from botbuilder.schema import Activity
@@ -402,6 +404,95 @@ def test_answer_card_asks_was_this_helpful(shipped_bot: Bot) -> None:
     assert "Was this helpful?" in texts(card)
     assert texts(card)[-1] == PRIVACY_REMINDER
     assert card["version"] == "1.5"
+
+
+# --- token checks kept ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def token_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token the SDK decodes (PyJWT's `decode`, which the SDK calls to check one)."""
+    decoded: list[str] = []
+    real = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    return decoded
+
+
+def test_a_token_that_passed_is_not_checked_again_for_the_next_messages(
+    shipped_bot: Bot, peer: Peer, token_decodes: list[str]
+) -> None:
+    """The Bot Framework sends one token with many activities; its signature is checked for
+    the first, not again for each one after (about 0.5 ms of CPU a message)."""
+    token = peer.token()
+
+    async def use(client: TestClient[Any, Any]) -> tuple[list[int], int, int]:
+        first = await post(activity(peer, id="k0"), token)(client)
+        checked = len(token_decodes)
+        rest = [await post(activity(peer, id=f"k{n}"), token)(client) for n in range(1, 4)]
+        return [first, *rest], checked, len(token_decodes)
+
+    statuses, after_first, after_all = with_app(shipped_bot, peer.environment(), use)
+    assert statuses == [200, 200, 200, 200]
+    assert after_first > 0 and after_all == after_first
+    assert len(peer.sent) == 4
+
+
+def test_a_passed_token_from_another_service_url_is_checked_again_and_refused(
+    shipped_bot: Bot, peer: Peer
+) -> None:
+    """A kept check holds only for the service URL the token names: the same token on an
+    activity from elsewhere is checked afresh, and refused."""
+    token = peer.token()
+
+    async def use(client: TestClient[Any, Any]) -> list[int]:
+        good = await post(activity(peer, id="s0"), token)(client)
+        moved = activity(peer, id="s1", serviceUrl="http://127.0.0.1:1/")
+        return [good, await post(moved, token)(client)]
+
+    assert with_app(shipped_bot, peer.environment(), use) == [200, 401]
+    assert len(peer.sent) == 1
+
+
+def test_a_kept_check_ends_when_the_token_expires(
+    shipped_bot: Bot, peer: Peer, token_decodes: list[str]
+) -> None:
+    """After the token's expiry the SDK checks it again (it allows some clock skew itself)."""
+    token = peer.token(expires_in=1)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+
+    async def use(client: TestClient[Any, Any]) -> tuple[int, int, int]:
+        first = await post(activity(peer, id="e0"), token)(client)
+        checked = len(token_decodes)
+        while time.time() <= expires + 0.05:  # bounded: the token expires within 1 s
+            await asyncio.sleep(0.05)
+        second = await post(activity(peer, id="e1"), token)(client)
+        return first, second, len(token_decodes) - checked
+
+    first, second, checks_after = with_app(shipped_bot, peer.environment(), use)
+    assert (first, second) == (200, 200)
+    assert checks_after > 0
+
+
+def test_a_refused_token_is_checked_every_time(
+    shipped_bot: Bot, peer: Peer, token_decodes: list[str]
+) -> None:
+    """Only checks that passed are kept: a bad token is refused again on every activity."""
+    token = peer.token(key=new_key())
+
+    async def use(client: TestClient[Any, Any]) -> tuple[list[int], int, int]:
+        first = await post(activity(peer, id="r0"), token)(client)
+        checked = len(token_decodes)
+        second = await post(activity(peer, id="r1"), token)(client)
+        return [first, second], checked, len(token_decodes)
+
+    statuses, after_first, after_second = with_app(shipped_bot, peer.environment(), use)
+    assert statuses == [401, 401]
+    assert after_second > after_first
 
 
 # --- bad input -----------------------------------------------------------------------------------
