@@ -5,6 +5,7 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -19,8 +20,7 @@ from adapters.reload import RELOADER_KEY, Reloader
 from adapters.service import Answered, ChatService
 from adapters.settings import Settings
 from bot import Bot, Question
-from bot.knowledge import KnowledgeError, example_contact_problems, load
-from bot.matching import limit_blas_threads
+from bot.engine import build
 from bot.storage import SQLiteStorage, Storage
 
 SERVICE_KEY = web.AppKey("service", ChatService)
@@ -43,13 +43,7 @@ SECURITY_HEADERS = {
 def build_bot(settings: Settings) -> Bot:
     """Load the knowledge base the settings name; in production, refuse example contacts.
     Numpy's BLAS runs on one thread from here on (see `limit_blas_threads`)."""
-    limit_blas_threads()
-    base = load(settings.knowledge_dir)
-    if settings.production:
-        problems = example_contact_problems(base)
-        if problems:
-            raise KnowledgeError(problems)
-    return Bot(base)
+    return build(settings.knowledge_dir, refuse_examples=settings.production)
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -185,7 +179,8 @@ def create_app(
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder
     app.cleanup_ctx.append(recorder_context(recorder))
-    reloader = Reloader(service, lambda: build_bot(settings), settings.knowledge_dir)
+    rebuild = functools.partial(build, settings.knowledge_dir, refuse_examples=settings.production)
+    reloader = Reloader(service, rebuild, settings.knowledge_dir)
     app[RELOADER_KEY] = reloader
     app.cleanup_ctx.append(reloader.context(settings.knowledge_poll_seconds))
     app.router.add_get("/healthz", healthz)

@@ -11,7 +11,7 @@ from bot import knowledge
 from bot.compose import compose
 from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher, Thresholds, Tuning
+from bot.matching import Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
 from bot.urgent import UrgentRules
@@ -88,3 +88,17 @@ class Bot:
             identifying=identifying,
             empty=not text and chosen is None,
         )
+
+
+def build(directory: Path, *, refuse_examples: bool = False) -> Bot:
+    """Load, validate and index a knowledge directory, with numpy's BLAS on one thread (see
+    `limit_blas_threads`). With `refuse_examples` (production), a local contact still marked as
+    a shipped example is a problem too. Raises `KnowledgeError`. Picklable by reference, so a
+    reload can run it in another process."""
+    limit_blas_threads()
+    base = knowledge.load(directory)
+    if refuse_examples:
+        problems = knowledge.example_contact_problems(base)
+        if problems:
+            raise knowledge.KnowledgeError(problems)
+    return Bot(base)

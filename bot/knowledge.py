@@ -64,6 +64,9 @@ class KnowledgeError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[KnowledgeError], tuple[list[Problem]]]:
+        return (KnowledgeError, (self.problems,))
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
@@ -117,6 +118,16 @@ class UrgentRules:
                 self._unanchored.append(phrase)
             else:
                 self._anchored.setdefault(phrase[anchor], []).append((phrase, anchor))
+        self._readings = lru_cache(maxsize=20_000)(self._read_token)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (a reload builds the rules in another process): without the cache."""
+        state = dict(self.__dict__)
+        del state["_readings"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def _read_token(self, token: str) -> frozenset[str]:

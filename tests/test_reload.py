@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,11 +15,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from adapters.app import create_app
-from adapters.reload import BUILD_SWITCH_SECONDS, RELOADER_KEY, Reloader
+from adapters.reload import RELOADER_KEY, Reloader
 from adapters.service import ChatService
 from adapters.settings import Settings
 from bot import Bot
-from bot.knowledge import KnowledgeError
+from bot.knowledge import KnowledgeError, Problem
+from bot.models import Where
 from bot.storage import SQLiteStorage
 from tests.conftest import SHIPPED, run_app
 
@@ -143,23 +144,31 @@ def test_no_request_sees_a_half_loaded_base(knowledge: Path, tmp_path: Path) -> 
     assert len({tuple(r["contacts"]) for r in replies}) == 1
 
 
-@pytest.mark.parametrize("fails", [False, True], ids=["good edit", "broken edit"])
-def test_a_build_lets_the_event_loop_take_the_lock_back_quickly(
-    shipped_bot: Bot, fails: bool
-) -> None:
-    """While a new bot is built in a worker thread, the interpreter switches threads every
-    BUILD_SWITCH_SECONDS (not every 5 ms), so answers do not queue behind a reload; the usual
-    interval comes back afterwards, whether the edit was good or broken."""
-    seen: list[float] = []
+def _refuse_naming_this_process() -> Bot:
+    """A build that refuses, with the id of the process it ran in as the problem's line."""
+    raise KnowledgeError([Problem(Where("process", os.getpid()), "built here")])
 
-    def build() -> Bot:
-        seen.append(sys.getswitchinterval())
-        if fails:
-            raise KnowledgeError(["topics.yaml:1: broken"])
-        return shipped_bot
 
-    before = sys.getswitchinterval()
-    reloader = Reloader(ChatService(shipped_bot), build, SHIPPED)
-    assert asyncio.run(reloader.reload("test")) is not fails
-    assert seen == [pytest.approx(BUILD_SWITCH_SECONDS)]
-    assert sys.getswitchinterval() == before
+def _die() -> Bot:
+    os._exit(3)
+
+
+def test_a_build_runs_in_another_process(shipped_bot: Bot) -> None:
+    """The build runs in a child process, so it never holds this process's interpreter lock
+    (answers do not queue behind a reload) and its transient memory is not ours."""
+    reloader = Reloader(ChatService(shipped_bot), _refuse_naming_this_process, SHIPPED)
+    assert asyncio.run(reloader.reload("test")) is False
+    (problem,) = reloader.state.problems
+    assert problem.startswith("process:") and problem.endswith(": built here")
+    assert int(problem.split(":")[1]) != os.getpid()
+
+
+def test_a_build_process_that_dies_is_a_rejected_reload(shipped_bot: Bot) -> None:
+    """If the child process dies, the reload is rejected with a problem saying so, and the
+    last good knowledge base keeps answering."""
+    service = ChatService(shipped_bot)
+    reloader = Reloader(service, _die, SHIPPED)
+    assert asyncio.run(reloader.reload("test")) is False
+    (problem,) = reloader.state.problems
+    assert "the build process stopped" in problem
+    assert service.bot is shipped_bot
