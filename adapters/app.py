@@ -40,10 +40,15 @@ SECURITY_HEADERS = {
 }
 
 
+def bot_builder(settings: Settings) -> Callable[[], Bot]:
+    """What builds the bot the settings name (in production, refusing example contacts):
+    picklable, so a reload runs it in a child process (see `adapters.reload`)."""
+    return functools.partial(build, settings.knowledge_dir, refuse_examples=settings.production)
+
+
 def build_bot(settings: Settings) -> Bot:
-    """Load the knowledge base the settings name; in production, refuse example contacts.
-    Numpy's BLAS runs on one thread from here on (see `limit_blas_threads`)."""
-    return build(settings.knowledge_dir, refuse_examples=settings.production)
+    """Build the bot the settings name, here and now (see `bot_builder`)."""
+    return bot_builder(settings)()
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -179,8 +184,7 @@ def create_app(
     app[SERVICE_KEY] = service
     app[RECORDER_KEY] = recorder
     app.cleanup_ctx.append(recorder_context(recorder))
-    rebuild = functools.partial(build, settings.knowledge_dir, refuse_examples=settings.production)
-    reloader = Reloader(service, rebuild, settings.knowledge_dir)
+    reloader = Reloader(service, bot_builder(settings), settings.knowledge_dir)
     app[RELOADER_KEY] = reloader
     app.cleanup_ctx.append(reloader.context(settings.knowledge_poll_seconds))
     app.router.add_get("/healthz", healthz)

@@ -89,22 +89,11 @@ class Reloader:
             self.state.last_attempt_at = datetime.now(UTC)
             try:
                 bot = await built_in_child(self.build)
-            except (KnowledgeError, BrokenProcessPool) as error:
-                self.state.problems = (
-                    tuple(str(p) for p in error.problems)
-                    if isinstance(error, KnowledgeError)
-                    else (f"{self.state.directory}: the build process stopped: {error}",)
-                )
-                self.state.rejected += 1
-                logs.LOGGER.error(
-                    "knowledge rejected",
-                    extra={
-                        "event": "knowledge_rejected",
-                        "path": reason,
-                        "problems": list(self.state.problems),
-                    },
-                )
-                return False
+            except KnowledgeError as error:
+                return self._reject(reason, tuple(str(p) for p in error.problems))
+            except BrokenProcessPool as error:
+                stopped = f"{self.state.directory}: the build process stopped: {error}"
+                return self._reject(reason, (stopped,))
             self.service.use(bot)
             self.state.topics = len(bot.knowledge.topics)
             self.state.loaded_at = self.state.last_attempt_at
@@ -115,6 +104,16 @@ class Reloader:
                 extra={"event": "knowledge_reloaded", "path": reason, "topics": self.state.topics},
             )
             return True
+
+    def _reject(self, reason: str, problems: tuple[str, ...]) -> bool:
+        """Keep answering from the last good base; record and log why the new one was not."""
+        self.state.problems = problems
+        self.state.rejected += 1
+        logs.LOGGER.error(
+            "knowledge rejected",
+            extra={"event": "knowledge_rejected", "path": reason, "problems": list(problems)},
+        )
+        return False
 
     def trigger(self, reason: str) -> None:
         """Start a reload from synchronous code (a signal handler); the task is kept alive."""

@@ -50,7 +50,7 @@ class Bot:
     @classmethod
     def from_directory(cls, directory: str | os.PathLike[str]) -> Bot:
         """Load, validate and index a knowledge directory; raises `KnowledgeError`."""
-        return cls(knowledge.load(Path(directory)))
+        return build(Path(directory))
 
     def answer(self, question: Question) -> Reply:
         """The reply to one question: urgent rules first, then the matcher, then contacts."""

@@ -285,7 +285,7 @@ def limit_blas_threads() -> None:
     The matcher's products are small (one question against a few thousand vectors), too small
     for BLAS worker threads to help, and between them OpenBLAS's workers spin-wait: with them,
     answering used about 5 ms of CPU a question, without them about 1 ms (bench/load/README.md).
-    The composition root calls this once at start.
+    Every build of a bot calls it (`bot.engine.build`), in whichever process builds.
     """
     threadpool_limits(limits=1, user_api="blas")
 

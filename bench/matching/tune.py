@@ -177,7 +177,7 @@ def main() -> int:
     parser.add_argument("directory", nargs="?", type=Path, default=Path("knowledge"))
     parser.add_argument("--write", action="store_true", help="store them in matching.yaml")
     args = parser.parse_args()
-    limit_blas_threads()  # as the bot runs (adapters/app.py)
+    limit_blas_threads()  # as the bot runs (bot.engine.build)
     started = time.perf_counter()
     base, dev = load(args.directory), load_questions(DEV_QUESTIONS)
     outside = out_of_scope(dev)

@@ -194,7 +194,7 @@ def run_scale(kind: str, n: int, queries: int) -> dict[str, Any]:
 
 def main() -> None:
     job = json.loads(sys.argv[1])
-    limit_blas_threads()  # as the bot runs (adapters/app.py)
+    limit_blas_threads()  # as the bot runs (bot.engine.build)
     if job["kind"] == "setting":
         result = run_setting(job["matcher"], job["setting"])
     else:
