@@ -443,6 +443,20 @@ _MORE_COMMON = _words("""
     hun babe bestie bezzie mentee ehcps cpoms sen senco deputy pastoral attendance exclusion
     excluded disclosure disclosures pupils tutees tutee carers fostering adopter adopters
     mum's dad's
+    discloses disclosing absconded absconding retracted retracting catfished catfishing
+    sextorted airdropped airdrop pinging caseload caseloads timetabler refresher leaver
+    takeaway bloke blokes messaged teething childrens promiscuous portakabin onedrive
+    """)
+# Contractions typed without the apostrophe, text-speak and the abbreviations staff use: in a
+# quick chat message they stand where a name would ("the girl hasnt said", "kid discloses").
+_CHAT_WORDS = _words("""
+    dont doesnt didnt isnt arent wasnt werent hasnt havent hadnt cant couldnt shouldnt
+    wouldnt wont mustnt neednt aint im ive youre youve youd youll hes shes thats whats whos
+    wheres whens hows theres theyre theyve theyd theyll weve lets heres
+    wat wot wen wer wiv jus juss shd wud cud cld wld gonna wanna gotta dunno tho thru ur b4
+    2day tmrw tmr msg msgs msgd msged txt txts txtd dm dms dmd dmed idk imo btw omg ppl thx
+    dsl ddsl mash lado cce cse nrm ceop edt csc ico kcsie lac cla cin cp hsb fgm slt ehcp bsl
+    sw yp
     """)
 
 
@@ -453,7 +467,9 @@ def _load_common_words() -> frozenset[str]:
         .read_text(encoding="utf-8")
     )
     words = {w for line in text.splitlines() if not line.startswith("#") for w in line.split()}
-    return (frozenset(words) | _MORE_COMMON) - _GIVEN_NAMES - _WORD_NAMES
+    # The verbs and possessions the cues look for are words too ("a kid discloses").
+    listed = _MORE_COMMON | _CHAT_WORDS | _VERBS_AFTER | _POSSESSIONS
+    return (frozenset(words) | listed) - _GIVEN_NAMES - _WORD_NAMES
 
 
 _COMMON = _load_common_words()

@@ -577,6 +577,40 @@ def test_safeguarding_terms_organisations_places_and_days_are_not_names(text: st
     assert redacted(text) == text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the girl hasnt said anything but i think shes being groomed",
+        "a lad whos been going missing",
+        "the child isnt improving after the referral",
+        "ive told the dsl loads and nothing changes",
+        "cheers thats all for now",
+        "dsl wat do they do exactly",
+        "yp jus told me men are coming for him",
+        "what do i do when a kid discloses",
+        "CIN child on my caseload disclosed abuse",
+        "my sw didnt ring back",
+    ],
+)
+def test_chat_shorthand_where_a_name_could_stand_is_not_a_name(text: str) -> None:
+    """Contractions typed without the apostrophe, text-speak and verbs the name cues look for
+    ("kid discloses") are words, even after a cue such as "the girl" or "cheers"."""
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kayden hasnt said anything", "[NAME] hasnt said anything"),
+        ("my sw Okafor didnt ring back", "my sw [NAME] didnt ring back"),
+        ("cheers Priya thats all", "cheers [NAME] thats all"),
+    ],
+)
+def test_names_beside_chat_shorthand_are_still_redacted(text: str, expected: str) -> None:
+    """The shorthand is left alone; the name next to it is not."""
+    assert redacted(text) == expected
+
+
 def test_capitalised_unknown_word_mid_sentence_is_a_name() -> None:
     """An unfamiliar capitalised word in mid-sentence is taken as a surname."""
     assert redacted("the family's surname is Mensah") == "the family's surname is [NAME]"

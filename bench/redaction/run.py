@@ -9,7 +9,10 @@ Scoring (see README.md):
   overlaps an occurrence of a gold span of the same kind; overall, when it overlaps any gold span;
 - hidden: the share of gold spans whose text no longer appears at all, whatever the placeholder;
 - false alarms: messages with nothing to redact for which `found` is not empty (the bot would ask
-  the person not to share details they did not share).
+  the person not to share details they did not share);
+- staff phrasing: the shipped knowledge base's example questions and out-of-scope messages, and
+  the development questions, written without personal details (a few name public figures of
+  the guidance, such as Casey and Jay): how many are flagged, and the words taken for details.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if __package__ in (None, ""):
 from bot.redact import Finding, Kind, find, redact
 
 CORPUS = Path(__file__).with_name("corpus.yaml")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,22 @@ def as_json(report: Report) -> dict[str, Any]:
     }
 
 
+def staff_phrasing() -> tuple[int, int, Counter[str]]:
+    """Of the shipped questions and the development questions: how many, how many flagged, and
+    the flagged words (lower case)."""
+    from bot.evaluation import load_questions
+    from bot.knowledge import load as load_knowledge
+
+    texts = [text for _, text in load_knowledge(ROOT / "knowledge").labelled_examples()]
+    texts += [q.text for q in load_questions(ROOT / "bench/knowledge/dev_questions.yaml")]
+    flagged, words = 0, Counter[str]()
+    for text in texts:
+        findings = find(text)
+        flagged += bool(findings)
+        words.update(text[f.start : f.end].lower() for f in findings)
+    return len(texts), flagged, words
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure bot.redact over the corpus.")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -234,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(report.failures))
         print()
     print(table(report))
+    total, flagged, words = staff_phrasing()
+    common = ", ".join(f"{word} {n}" for word, n in words.most_common(12))
+    print(f"staff phrasing with no personal details: {total}; flagged: {flagged} ({common})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(as_json(report), indent=2) + "\n", encoding="utf-8")
