@@ -391,6 +391,12 @@ _RELATIONS = _words("""
     brother-in-law girls boys lads friends mates
     """)
 _NAME_CUES = _words("called named nicknamed aka")
+# Nouns that a common word before them describes ("foster carer", "young person", "key worker"):
+# after one, a common word that is also a surname is read as a word.
+_COMPOUND_HEADS = _RELATIONS | _words("""
+    carers care placement placements person people parent parents family families home homes
+    offender offenders service services team
+    """)
 _GREETINGS = _words("hi hello hey hiya thanks thank cheers dear morning afternoon evening ta")
 _VERBS_AFTER = _words("""
     said says told tells disclosed discloses mentioned mentions asked asks texted texts
@@ -1302,6 +1308,8 @@ class _Names:
             return age or (cued and token.surname)
         if len(token.word) < 3:
             return False
+        if token.common and nxt is not None and nxt.word in _COMPOUND_HEADS:
+            return False  # "sw, foster carer", "officer, young person": a word, not a surname
         # An unknown word in lower case: a name only with a cue around it.
         return cued or strong or age or owner
 

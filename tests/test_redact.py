@@ -611,6 +611,22 @@ def test_names_beside_chat_shorthand_are_still_redacted(text: str, expected: str
     assert redacted(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("supervising sw, foster carer found chats", "supervising sw, foster carer found chats"),
+        ("housing officer, young care leaver", "housing officer, young care leaver"),
+        ("mum, foster carer and sw all agree", "mum, foster carer and sw all agree"),
+        ("her sw foster said no", "her sw [NAME] said no"),
+        ("her boyfriend young is 19", "her boyfriend [NAME] is 19"),
+    ],
+)
+def test_a_surname_that_describes_the_next_noun_is_a_word(text: str, expected: str) -> None:
+    """After "sw" or "mum", "foster" in "foster carer" and "young" in "young person" are words;
+    the same surnames before a verb are still names."""
+    assert redacted(text) == expected
+
+
 def test_capitalised_unknown_word_mid_sentence_is_a_name() -> None:
     """An unfamiliar capitalised word in mid-sentence is taken as a surname."""
     assert redacted("the family's surname is Mensah") == "the family's surname is [NAME]"
