@@ -69,6 +69,20 @@ def test_danger_inside_a_long_unrelated_question_still_fires(shipped_rules: Urge
     assert shipped_rules.fired(message)
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["he dragged her out of the house and into his car", "someone dragged him into a car"],
+)
+def test_a_child_dragged_away_gets_the_being_taken_rule_not_a_drugs_one(
+    shipped_rules: UrgentRules, message: str
+) -> None:
+    """ "dragged" is a rule word of its own, so it is never read as a typo of "drugged": the
+    reply says what to tell the police about a child being taken, not about what they took."""
+    fired = [r.id for r in shipped_rules.fired(message)]
+    assert "being-taken-now" in fired
+    assert "medical-emergency" not in fired
+
+
 def test_long_word_tolerates_one_typo() -> None:
     """A word of five letters or more matches with a letter swapped, missing, extra or wrong."""
     hurting = rule(["hurting"])
