@@ -449,21 +449,19 @@ _MORE_COMMON = _words("""
     hun babe bestie bezzie mentee ehcps cpoms sen senco deputy pastoral attendance exclusion
     excluded disclosure disclosures pupils tutees tutee carers fostering adopter adopters
     mum's dad's
-    discloses disclosing absconded absconding retracted retracting catfished catfishing
-    sextorted airdropped airdrop pinging caseload caseloads timetabler refresher leaver
-    takeaway bloke blokes messaged teething childrens promiscuous portakabin onedrive
+    disclosing absconded absconding retracted retracting catfished catfishing sextorted
+    airdropped airdrop pinging caseload caseloads timetabler refresher leaver takeaway bloke
+    blokes teething childrens promiscuous portakabin onedrive
     """)
-# Contractions typed without the apostrophe, text-speak and the abbreviations staff use: in a
-# quick chat message they stand where a name would ("the girl hasnt said", "kid discloses").
+# What staff type in a quick chat message where a name could stand ("the girl hasnt said",
+# "dsl wat do they do"): contractions without the apostrophe (those of _STOP are derived from
+# it), text-speak and abbreviations.
 _CHAT_WORDS = _words("""
-    dont doesnt didnt isnt arent wasnt werent hasnt havent hadnt cant couldnt shouldnt
-    wouldnt wont mustnt neednt aint im ive youre youve youd youll hes shes thats whats whos
-    wheres whens hows theres theyre theyve theyd theyll weve lets heres
+    aint arent neednt heres hows whens wheres
     wat wot wen wer wiv jus juss shd wud cud cld wld gonna wanna gotta dunno tho thru ur b4
     2day tmrw tmr msg msgs msgd msged txt txts txtd dm dms dmd dmed idk imo btw omg ppl thx
-    dsl ddsl mash lado cce cse nrm ceop edt csc ico kcsie lac cla cin cp hsb fgm slt ehcp bsl
-    sw yp
-    """)
+    ddsl mash lado cce cse nrm ceop edt csc ico kcsie lac cla cin cp hsb fgm slt ehcp bsl
+    """) | {word.replace("'", "") for word in _STOP if "'" in word}
 
 
 def _load_common_words() -> frozenset[str]:

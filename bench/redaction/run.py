@@ -34,6 +34,8 @@ import yaml
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bot.evaluation import load_questions
+from bot.knowledge import load as load_knowledge
 from bot.redact import Finding, Kind, find, redact
 
 CORPUS = Path(__file__).with_name("corpus.yaml")
@@ -224,9 +226,6 @@ def as_json(report: Report) -> dict[str, Any]:
 def staff_phrasing() -> tuple[int, int, Counter[str]]:
     """Of the shipped questions and the development questions: how many, how many flagged, and
     the flagged words (lower case)."""
-    from bot.evaluation import load_questions
-    from bot.knowledge import load as load_knowledge
-
     texts = [text for _, text in load_knowledge(ROOT / "knowledge").labelled_examples()]
     texts += [q.text for q in load_questions(ROOT / "bench/knowledge/dev_questions.yaml")]
     flagged, words = 0, Counter[str]()
@@ -258,8 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     common = ", ".join(f"{word} {n}" for word, n in words.most_common(12))
     print(f"staff phrasing with no personal details: {total}; flagged: {flagged} ({common})")
     if args.json:
+        figures = as_json(report) | {"staff_phrasing": {"texts": total, "flagged": flagged}}
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(as_json(report), indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     counts = Counter(tag for m in messages for tag in m.tags)
     if args.failures:
         print("tags: " + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())))
