@@ -1,0 +1,153 @@
+"""The shipped knowledge keeps to its reference, ../shared/domain/safeguarding-reference.md.
+
+The reference gives each topic its contact types and sources, and section B the real national
+numbers. These tests read it beside the repository (as CI lays it out) and skip, saying why, on
+a machine without it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import pytest
+
+from bot.knowledge import KnowledgeBase, phone_key
+from tests.conftest import ROOT
+
+REFERENCE = ROOT.parent / "shared" / "domain" / "safeguarding-reference.md"
+_TOPIC_HEADING = re.compile(r"^### `([a-z0-9-]+)` — ", re.MULTILINE)
+_ID = re.compile(r"`([a-z0-9-]+)`")
+_URL = re.compile(r"https?://[^\s;,)`]+")
+
+
+@dataclass(frozen=True)
+class ReferenceTopic:
+    """What the reference gives one topic: its contact types and the URLs of its sources."""
+
+    contacts: tuple[str, ...]
+    source_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    topics: dict[str, ReferenceTopic]
+    contact_rows: dict[str, str]  # a contact id's row in section B's tables
+    urls: frozenset[str]  # every URL anywhere in the reference
+
+
+def _paragraph(body: str, label: str) -> str:
+    return " ".join(p for p in re.split(r"\n\s*\n", body) if p.lstrip().startswith(label))
+
+
+def _url(text: str) -> str:
+    return text.rstrip(".")
+
+
+@cache
+def reference() -> Reference:
+    if not REFERENCE.is_file():
+        pytest.skip(
+            f"the reference is not at {REFERENCE} (CI puts ../shared beside the repository)"
+        )
+    text = REFERENCE.read_text(encoding="utf-8")
+    section_b = text.split("## B.", 1)[1].split("## C.", 1)[0]
+    section_c = text.split("## C.", 1)[1].split("## D.", 1)[0]
+    rows = {
+        match.group(1): line
+        for line in section_b.splitlines()
+        if (match := re.match(r"\| `([a-z0-9-]+)` \|", line))
+    }
+    parts = _TOPIC_HEADING.split(section_c)
+    topics = {
+        topic_id: ReferenceTopic(
+            contacts=tuple(_ID.findall(_paragraph(body, "Contacts:"))),
+            source_urls=tuple(_url(u) for u in _URL.findall(_paragraph(body, "Sources:"))),
+        )
+        for topic_id, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
+    urls = frozenset(_url(u) for u in _URL.findall(text))
+    return Reference(topics, rows, urls)
+
+
+def test_the_reference_is_read_whole() -> None:
+    """The parser finds all 46 topics, their contacts and sources, and section B's rows. (A few
+    topics name their sources by title only, documents whose URLs are given elsewhere.)"""
+    ref = reference()
+    assert len(ref.topics) == 46
+    assert ref.topics["cse-definition"].contacts == (
+        "dsl",
+        "cs-front-door",
+        "police-999",
+        "nspcc-helpline",
+    )
+    assert len(ref.topics["cse-definition"].source_urls) == 3
+    assert sum(bool(topic.source_urls) for topic in ref.topics.values()) >= 36
+    assert {"dsl", "police-999", "nspcc-helpline", "crimestoppers"} <= set(ref.contact_rows)
+
+
+def test_every_source_a_topic_cites_is_in_the_reference(shipped_knowledge: KnowledgeBase) -> None:
+    """No topic cites a document the reference does not give (no invented or misspelt URLs)."""
+    ref = reference()
+    unknown = [
+        (topic.id, source.url)
+        for topic in shipped_knowledge.topics.values()
+        for source in topic.sources
+        if _url(source.url) not in ref.urls
+    ]
+    assert unknown == []
+
+
+def test_every_topic_cites_the_sources_the_reference_gives_it(
+    shipped_knowledge: KnowledgeBase,
+) -> None:
+    """Each reference topic cites every source the reference lists for it."""
+    ref = reference()
+    uncited = [
+        (topic_id, url)
+        for topic_id, given in ref.topics.items()
+        for url in given.source_urls
+        if url not in {_url(s.url) for s in shipped_knowledge.topics[topic_id].sources}
+    ]
+    assert uncited == []
+
+
+def test_every_topic_offers_the_contacts_the_reference_names(
+    shipped_knowledge: KnowledgeBase,
+) -> None:
+    """Each reference topic lists every contact type the reference names for it (types the
+    reference leaves to local practice, such as a line manager, are not contacts here)."""
+    ref = reference()
+    missing = [
+        (topic_id, contact)
+        for topic_id, given in ref.topics.items()
+        for contact in given.contacts
+        if contact in shipped_knowledge.contacts
+        and contact not in shipped_knowledge.topics[topic_id].contacts
+    ]
+    assert missing == []
+
+
+def test_every_national_number_is_the_one_the_reference_gives(
+    shipped_knowledge: KnowledgeBase,
+) -> None:
+    """A real (non-local) contact's numbers appear in the reference's row for that contact."""
+    ref = reference()
+    wrong = []
+    for contact in shipped_knowledge.contacts.values():
+        if contact.local:
+            continue
+        row = ref.contact_rows.get(contact.id, "")
+        row_digits = {phone_key(n) for n in re.findall(r"\d[\d ]*\d|\d", row)}
+        wrong += [(contact.id, p) for p in contact.phones if phone_key(p) not in row_digits]
+    assert wrong == []
+
+
+def test_every_national_contact_is_one_the_reference_lists(
+    shipped_knowledge: KnowledgeBase,
+) -> None:
+    """No real contact is added that the reference's section B does not list."""
+    ref = reference()
+    unlisted = [c.id for c in shipped_knowledge.contacts.values() if c.id not in ref.contact_rows]
+    assert unlisted == []
