@@ -15,8 +15,9 @@ CALL_999 = (
     "press 55 when asked."
 )
 THEN_DSL = (
-    "Then tell your designated safeguarding lead (DSL) straight away. If they cannot be "
-    "reached, contact children's social care (the emergency duty team out of hours)."
+    "Then tell your designated safeguarding lead (DSL) straight away, so that children's social "
+    "care are told the same day (the emergency duty team out of hours). If the DSL cannot be "
+    "reached, contact children's social care yourself. Write down what happened."
 )
 PRIVACY_WARNING = (
     "Please don't share names or other identifying details in chat. Describe the situation "
