@@ -1,10 +1,10 @@
 """Redaction of identifying details in what staff type.
 
-`redact(text)` replaces personal names, phone numbers, emails, postcodes, street addresses,
-dates, NHS and National Insurance numbers, social-media handles and school names with
-placeholders such as "[NAME]" and "[PHONE]", and says which kinds it found, so nothing typed is
-kept unredacted and the bot can ask the person not to share such details. `find(text)` gives
-the same findings with their offsets.
+`redact(text)` replaces personal names, phone numbers, emails, postcodes, street addresses and
+named estates, dates, NHS and National Insurance numbers, social-media handles and school names
+with placeholders such as "[NAME]" and "[PHONE]", and says which kinds it found, so nothing
+typed is kept unredacted and the bot can ask the person not to share such details.
+`find(text)` gives the same findings with their offsets.
 
 It is rule-based and uses the standard library only. No pattern can backtrack more than a
 bounded amount at any position, and most detectors are skipped when a cheap test shows they have
@@ -624,6 +624,12 @@ _ADDRESS_CUED = re.compile(
     r"(?P<suffix>Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Terrace|Grove|Gardens|"
     r"Mews|Way))\b"
 )
+# A named housing (or industrial) estate: "the Ashfield estate", "Park Lane Estate".
+_ADDRESS_ESTATE = re.compile(
+    rf"(?<![\w'\u2019])(?P<words>(?:{_CAPWORD}[ \t]+){{1,3}})(?:[Ee]state|ESTATE)\b"
+)
+_ESTATE_HINT = re.compile(r"(?i:estate)\b")
+_GENERIC_ESTATE = _words("real council housing local big new old same whole")
 _NUMBER_RUN = re.compile(r"[0-9]{1,4}")
 _HOUSE_HINT = re.compile(
     r"Cottage|House|Farm|Lodge|Barn|Villa|Manor|Hall|Rectory|Vicarage|Bungalow|Court|Flats|"
@@ -859,6 +865,20 @@ def _addresses(text: str) -> Iterator[_Span]:
                 yield m.start(), m.end(), Kind.ADDRESS
     if _STREET_HINT.search(text) is not None:
         yield from _cued_streets(text)
+    if _ESTATE_HINT.search(text) is not None:
+        yield from _estates(text)
+
+
+def _estates(text: str) -> Iterator[_Span]:
+    for m in _ADDRESS_ESTATE.finditer(text):
+        words = m.group("words").split()
+        start = m.start()
+        if words[0] in {"The", "THE"}:
+            start += len(words[0]) + 1 + (len(m.group("words")) - len(m.group("words").lstrip()))
+            words = words[1:]
+        if not words or any(_fold(w) in _STOP or _fold(w) in _GENERIC_ESTATE for w in words):
+            continue
+        yield start, m.end(), Kind.ADDRESS
 
 
 def _numbered_addresses(text: str) -> Iterator[_Span]:

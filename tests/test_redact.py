@@ -273,6 +273,35 @@ def test_street_without_number_is_redacted_after_on_or_at() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he is 14 and from the Ashfield estate", "he is 14 and from the [ADDRESS]"),
+        ("she lives on the Manor Park Estate", "she lives on the [ADDRESS]"),
+        ("The Ashfield Estate is where they meet", "The [ADDRESS] is where they meet"),
+        ("found on Hillside Industrial Estate", "found on [ADDRESS]"),
+    ],
+)
+def test_named_estate_is_redacted(text: str, expected: str) -> None:
+    """A named housing or industrial estate says where a child lives or goes."""
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "older lads on the estate are targeting year 8s",
+        "a council estate near school",
+        "she lives on an Estate",
+        "his dad is an Estate agent",
+        "the Real Estate",
+    ],
+)
+def test_an_estate_without_a_name_is_not_an_address(text: str) -> None:
+    """ "the estate", "a council estate" name no place."""
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "he went 3 times down the road",
