@@ -302,6 +302,8 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
     if reply.topic is not None and reply.topic.sources:
         links = "\n".join(
             f"• <{s.url.replace('|', '%7C').replace('>', '%3E')}|{escape(s.title)}>"
+            if s.url
+            else f"• {escape(s.title)}"
             for s in reply.topic.sources
         )
         blocks.extend(_sections(f"*Sources*\n{links}"))

@@ -524,7 +524,9 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         body.append(_heading("More on this"))
         body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in related]))
     if reply.topic is not None and reply.topic.sources:
-        links = "\n".join(f"- [{s.title}]({s.url})" for s in reply.topic.sources)
+        links = "\n".join(
+            f"- [{s.title}]({s.url})" if s.url else f"- {s.title}" for s in reply.topic.sources
+        )
         body.append(_text(f"Sources:\n{links}", isSubtle=True, size="Small"))
     if reply.topic is not None:
         body.append(_text("Was this helpful?", spacing="Medium"))

@@ -105,6 +105,8 @@ def render_reply(reply: Reply) -> str:
     if reply.topic is not None and reply.topic.sources:
         items = "".join(
             f'<li><a href="{_e(s.url)}" rel="noopener noreferrer">{_e(s.title)}</a></li>'
+            if s.url
+            else f"<li>{_e(s.title)}</li>"
             for s in reply.topic.sources
         )
         out.append(f'<div class="sources"><h2>Sources</h2><ul>{items}</ul></div>')

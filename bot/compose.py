@@ -150,5 +150,7 @@ def _sections(reply: Reply) -> Iterable[str]:
     if related:
         yield "More on this:\n" + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in related)
     if reply.topic is not None and reply.topic.sources:
-        yield "Sources:\n" + "\n".join(f"- {s.title} {s.url}" for s in reply.topic.sources)
+        yield "Sources:\n" + "\n".join(
+            f"- {s.title} {s.url}" if s.url else f"- {s.title}" for s in reply.topic.sources
+        )
     yield reply.privacy_reminder

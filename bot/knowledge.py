@@ -355,9 +355,9 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
     for index, item in enumerate(items):
         line = _item_line(items, index)
         if not isinstance(item, LineDict):
-            out.add(line, f"{what}: each source needs 'title:' and 'url:'")
+            out.add(line, f"{what}: each source needs 'title:' (and 'url:' where there is one)")
             continue
-        fields = _Fields(item, f"{what}: source", out, {"title", "url"}, set())
+        fields = _Fields(item, f"{what}: source", out, {"title"}, {"url"})
         title, url = fields.text("title"), fields.text("url")
         if url and not re.match(r"^https?://\S+$", url):
             out.add(
@@ -365,8 +365,13 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
                 f"{what}: source url '{url}' must start with http:// or https://",
             )
             continue
-        if title and url:
-            sources.append(Source(title, url))
+        if title:
+            sources.append(Source(title, url or None))
+    if sources and not any(source.url for source in sources):
+        out.add(
+            _key_line(raw, "sources"),
+            f"{what}: no source has a 'url:'; link at least one published document",
+        )
     return sources
 
 

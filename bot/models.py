@@ -23,10 +23,11 @@ class Where:
 
 @dataclass(frozen=True)
 class Source:
-    """A published guidance document a topic is written from."""
+    """A published guidance document a topic is written from, and its address when the reference
+    gives one (`None`: cited by title only)."""
 
     title: str
-    url: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)

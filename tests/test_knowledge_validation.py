@@ -114,6 +114,32 @@ def test_topic_without_sources_is_reported(knowledge_dir: KnowledgeDir) -> None:
     ]
 
 
+def test_a_source_may_be_cited_by_title_only_beside_a_linked_one(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """A document the reference names without an address is cited by its title."""
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "        url: https://example.org/wt\n",
+        "        url: https://example.org/wt\n      - title: Local procedures, Northmoor\n",
+    )
+    sources = load(knowledge_dir.root).topics["referral"].sources
+    assert [(s.title, s.url) for s in sources] == [
+        ("Working together", "https://example.org/wt"),
+        ("Local procedures, Northmoor", None),
+    ]
+
+
+def test_a_topic_with_no_linked_source_is_reported(knowledge_dir: KnowledgeDir) -> None:
+    """Every topic links at least one published document staff can open."""
+    knowledge_dir.replace("topics/main.yaml", "        url: https://example.org/wt\n", "")
+    line = knowledge_dir.line_of("topics/main.yaml", "title: Working together") - 1
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'referral': no source has a 'url:'; link "
+        "at least one published document"
+    ]
+
+
 def test_source_url_must_be_a_web_address(knowledge_dir: KnowledgeDir) -> None:
     """A source's url must start with http:// or https://."""
     knowledge_dir.replace("topics/main.yaml", "url: https://example.org/wt", "url: example.org/wt")
