@@ -436,6 +436,22 @@ _ORG_WORDS = _words("""
     academy school college primary helpline line act bill
     """)
 _NAME_PARTICLES = _words("bin bint ibn al el van von de da du le la di ul ap abu")
+# People the guidance itself names (knowledge/ and ../shared/domain/), by surname with their
+# given name. Staff ask about their reports: "the casey audit", "professor jay", "anne longfield
+# inquiry". They are left alone only beside a document word or a title of office, so a child
+# called Casey or Jay is still a name.
+_PUBLIC_FIGURES = {
+    "jay": "alexis",
+    "casey": "louise",
+    "longfield": "anne",
+    "berelowitz": "sue",
+    "faithfull": "lucy",
+}
+_DOCUMENT_WORDS = _words("""
+    report reports audit audits inquiry enquiry review reviews recommendations recommendation
+    findings foundation national
+    """)
+_OFFICES = _words("baroness dame professor prof lady sir")
 
 
 # Everyday words of staff messages that the dictionary behind redact_words.txt lacks.
@@ -1247,6 +1263,7 @@ class _Names:
                 self.mark_quoted(bisect_left(starts, m.start(2)), m.end(2))
         self.extend()
         self.drop_org_names()
+        self.drop_public_figures()
         spans: list[tuple[int, int]] = []
         for token, flag in zip(tokens, flags, strict=True):
             if not flag:
@@ -1488,6 +1505,26 @@ class _Names:
                 for k in range(i, j + 1):
                     flags[k] = False
             i = j + 1
+
+    def drop_public_figures(self) -> None:
+        """Unflag a person the guidance names ("Casey", "Alexis Jay") beside a document word
+        ("the casey audit", "jay report") or after a title of office ("baroness casey")."""
+        tokens, flags = self.tokens, self.flags
+        for i, token in enumerate(tokens):
+            given = _PUBLIC_FIGURES.get(token.word)
+            if not flags[i] or given is None:
+                continue
+            before = self.prev(i)
+            first = i - 1 if before is not None and before.word == given else i
+            office = self.prev(first)
+            if office is not None and flags[first - 1]:
+                continue  # part of a longer name ("Sarah Casey report"): someone else
+            after = self.next(i)
+            if (after is not None and after.word in _DOCUMENT_WORDS) or (
+                office is not None and office.word in _OFFICES
+            ):
+                for k in range(first, i + 1):
+                    flags[k] = False
 
     def extend(self) -> None:
         """Grow each name over the surname or second name that follows it."""

@@ -511,6 +511,40 @@ def test_given_names_from_many_communities_are_redacted(name: str) -> None:
     assert redacted(f"worried about {name} in year 8") == "worried about [NAME] in year 8"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did the casey audit recommend",
+        "jay report key findings",
+        "alexis jay inquiry summary for a staff briefing",
+        "baroness casey 12 recommendations",
+        "professor jay 1400 children",
+        "anne longfield inquiry into grooming gangs",
+        "lucy faithfull foundation, worried about a childs sexual behaviour",
+    ],
+)
+def test_people_the_guidance_names_are_left_beside_their_reports(text: str) -> None:
+    """Staff asking about the Jay or Casey reports name no child."""
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Casey told me her uncle hits her", "[NAME] told me her uncle hits her"),
+        ("casey reported it to me", "[NAME] reported it to me"),
+        (
+            "my pupil Jay said his brother made him carry a bag",
+            "my pupil [NAME] said his brother made him carry a bag",
+        ),
+        ("Sarah Casey report", "[NAME] report"),
+    ],
+)
+def test_a_child_with_a_public_figures_name_is_still_redacted(text: str, expected: str) -> None:
+    """Only beside a document word or a title of office is "Casey" or "Jay" left alone."""
+    assert redacted(text) == expected
+
+
 def test_first_name_and_surname_are_redacted_together() -> None:
     """A surname after a given name joins it: one placeholder."""
     assert redacted("Kyle Bennett has cash") == "[NAME] has cash"
