@@ -29,7 +29,9 @@ raise. What it deliberately leaves alone (measured in bench/redaction/README.md)
   "her uncle", "thanks", an age after it, "said" after it), when it is in the list of given
   names below, or when it is capitalised in mid-sentence and is neither a common English word
   (`redact_words.txt`) nor a known place, organisation, app or term. Given names that are also
-  words (Will, May, Grace, Hope, Amber...) need a cue.
+  words (Will, May, Grace, Hope, Amber...) need a cue. A lower-case word of nine letters or more
+  one slip from a common word ("exploitaiton", "definately") is a misspelling, not a name; the
+  people the guidance names (Jay, Casey...) are left alone beside "report", "audit", "inquiry".
 """
 
 from __future__ import annotations
@@ -493,6 +495,33 @@ def _load_common_words() -> frozenset[str]:
 
 
 _COMMON = _load_common_words()
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MISSPELT_LENGTH = 9  # from this length, a word one slip from a common word is a misspelling
+
+
+@lru_cache(maxsize=4096)
+def _misspelt_common(word: str) -> bool:
+    """A long word one slip (a letter dropped, added, changed, or two swapped) from a common
+    word of the same kind of length: "exploitaiton", "safegaurding", "definately". Names that
+    long so close to an English word are rare; short ones ("Ben", "Amy") are not, so short
+    words are never read this way."""
+    if not MISSPELT_LENGTH <= len(word) <= _LONGEST_COMMON + 1 or not word.isalpha():
+        return False
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    candidates = (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+        | {a + c + b for a, b in splits for c in _LETTERS}
+    )
+    return any(
+        len(candidate) >= MISSPELT_LENGTH and candidate in _COMMON for candidate in candidates
+    )
+
+
+_LONGEST_COMMON = max(map(len, _COMMON))
 
 
 def _is_given(word: str) -> bool:
@@ -1310,7 +1339,7 @@ class _Names:
             return token.cap or known or not token.common
         if self.after_cue(i):
             if not token.cap:
-                return known or not token.common
+                return known or not (token.common or _misspelt_common(token.word))
             follower = self.next(i)
             # "called Junior", "call him Tank", "called Big J"; not "called Early Help".
             return known or not (
@@ -1345,8 +1374,9 @@ class _Names:
             return False
         if token.common and nxt is not None and nxt.word in _COMPOUND_HEADS:
             return False  # "sw, foster carer", "officer, young person": a word, not a surname
-        # An unknown word in lower case: a name only with a cue around it.
-        return cued or strong or age or owner
+        # An unknown word in lower case: a name only with a cue around it, and not a slip in a
+        # long word ("child exploitaiton", "her mum definately").
+        return (cued or strong or age or owner) and not _misspelt_common(token.word)
 
     def is_initial_nickname(self, i: int) -> bool:
         """ "Uncle T": one capital letter after a family title."""

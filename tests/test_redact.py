@@ -545,6 +545,32 @@ def test_a_child_with_a_public_figures_name_is_still_redacted(text: str, expecte
     assert redacted(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "child criminal exploitaiton explained pls",
+        "whos the named safegaurding person in our group",
+        "her mum definately knows about it",
+    ],
+)
+def test_a_long_misspelt_word_after_a_cue_is_not_a_name(text: str) -> None:
+    """A slip in a long common word ("exploitaiton") is not taken for a name."""
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("child maximilian said her dad hit her", "child [NAME] said her dad hit her"),
+        ("called kristopher, 15", "called [NAME], 15"),
+        ("her mum denise knows", "her mum [NAME] knows"),
+    ],
+)
+def test_a_long_name_after_a_cue_is_still_redacted(text: str, expected: str) -> None:
+    """Names that are not one slip from an English word stay names however long."""
+    assert redacted(text) == expected
+
+
 def test_first_name_and_surname_are_redacted_together() -> None:
     """A surname after a given name joins it: one placeholder."""
     assert redacted("Kyle Bennett has cash") == "[NAME] has cash"
