@@ -499,14 +499,15 @@ _COMMON = _load_common_words()
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MISSPELT_LENGTH = 9  # from this length, a word one slip from a common word is a misspelling
+_LONGEST_COMMON = max(map(len, _COMMON))
 
 
 @lru_cache(maxsize=4096)
 def _misspelt_common(word: str) -> bool:
-    """A long word one slip (a letter dropped, added, changed, or two swapped) from a common
-    word of the same kind of length: "exploitaiton", "safegaurding", "definately". Names that
-    long so close to an English word are rare; short ones ("Ben", "Amy") are not, so short
-    words are never read this way."""
+    """A long word one slip (a letter dropped, added, changed, or two swapped) from a long
+    common word: "exploitaiton", "safegaurding", "definately". Names that long so close to an
+    English word are rare; short ones are not ("Ben", "Amy"), so short words are never read
+    this way."""
     if not MISSPELT_LENGTH <= len(word) <= _LONGEST_COMMON + 1 or not word.isalpha():
         return False
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -519,9 +520,6 @@ def _misspelt_common(word: str) -> bool:
     return any(
         len(candidate) >= MISSPELT_LENGTH and candidate in _COMMON for candidate in candidates
     )
-
-
-_LONGEST_COMMON = max(map(len, _COMMON))
 
 
 def _is_given(word: str) -> bool:
@@ -671,7 +669,8 @@ _ADDRESS_CUED = re.compile(
 )
 # A named housing (or industrial) estate: "the Ashfield estate", "Park Lane Estate".
 _ADDRESS_ESTATE = re.compile(
-    rf"(?<![\w'\u2019])(?P<words>(?:{_CAPWORD}[ \t]+){{1,3}})(?:[Ee]state|ESTATE)\b"
+    rf"(?<![\w'\u2019])(?:(?:The|THE)[ \t]+)?(?P<words>(?:{_CAPWORD}[ \t]+){{1,3}})"
+    r"(?:[Ee]state|ESTATE)\b"
 )
 _ESTATE_HINT = re.compile(r"(?i:estate)\b")
 _GENERIC_ESTATE = _words("real council housing local big new old same whole")
@@ -917,13 +916,9 @@ def _addresses(text: str) -> Iterator[_Span]:
 def _estates(text: str) -> Iterator[_Span]:
     for m in _ADDRESS_ESTATE.finditer(text):
         words = m.group("words").split()
-        start = m.start()
-        if words[0] in {"The", "THE"}:
-            start += len(words[0]) + 1 + (len(m.group("words")) - len(m.group("words").lstrip()))
-            words = words[1:]
-        if not words or any(_fold(w) in _STOP or _fold(w) in _GENERIC_ESTATE for w in words):
-            continue
-        yield start, m.end(), Kind.ADDRESS
+        if any(_fold(w) in _STOP or _fold(w) in _GENERIC_ESTATE for w in words):
+            continue  # "The Estate", "a Council Estate"
+        yield m.start("words"), m.end(), Kind.ADDRESS
 
 
 def _numbered_addresses(text: str) -> Iterator[_Span]:
