@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-boot bench-load \
+.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-urgent bench-boot bench-load \
 	teams-package clean
 
 $(STAMP): pyproject.toml
@@ -58,6 +58,10 @@ bench-load: $(STAMP)
 ## bench-redaction: the redactor's recall and precision (see bench/redaction/README.md)
 bench-redaction: $(STAMP)
 	$(BIN)/python -m bench.redaction.run
+
+## bench-urgent: the urgent rules on messages written apart from them (see bench/urgent/README.md)
+bench-urgent: $(STAMP)
+	$(BIN)/python -m bench.urgent.run
 
 ## teams-package: build dist/safeguarding-bot-teams.zip to upload to Teams
 ## (needs MicrosoftAppId, TEAMS_ORGANISATION, TEAMS_WEBSITE_URL)
