@@ -14,7 +14,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
-from bot.urgent import UrgentRules
+from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
 
 # Urgent rules read the whole message up to this length; the matcher reads its start only, since
 # a question is short and a pasted page only blurs the match.
@@ -46,6 +46,19 @@ class Bot:
             else None,
             embedder=word_piece_vectors(),
         )
+        # The net behind the rules: its calm side is the knowledge base's own calm examples
+        # and (a sample of) the ordinary questions it answers or declines.
+        self._net = (
+            UrgencyNet(
+                base.urgency.urgent,
+                base.urgency.calm,
+                [text for _, text in base.labelled_examples()],
+                base.urgency.threshold,
+                embedder=word_piece_vectors(),
+            )
+            if base.urgency is not None
+            else None
+        )
 
     @classmethod
     def from_directory(cls, directory: str | os.PathLike[str]) -> Bot:
@@ -57,6 +70,8 @@ class Bot:
         text = clean(question.text[: MAX_URGENT_CHARS * 2])[:MAX_URGENT_CHARS]
         topics = self.knowledge.topics
         fired = self._urgent.fired(text)
+        if not fired and self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
+            fired = [SOUNDS_URGENT]
         identifying = bool(text) and bool(redact(text).found)
 
         chosen = topics.get(question.chosen_topic) if question.chosen_topic else None

@@ -69,6 +69,16 @@ class KnowledgeError(Exception):
 
 
 @dataclass(frozen=True)
+class UrgencyExamples:
+    """urgent_examples.yaml: messages that describe a child in danger now and messages that only
+    use the same words, for the net behind the urgent rules, and its threshold."""
+
+    urgent: tuple[str, ...]
+    calm: tuple[str, ...]
+    threshold: float
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """A validated knowledge base: contacts, topics, urgent rules, synonyms, messages the bot must
     decline (`out_of_scope`), and the matching thresholds and sentence vectors' weight chosen
@@ -82,6 +92,7 @@ class KnowledgeBase:
     thresholds: Thresholds | None = None
     semantic_weight: float | None = None
     out_of_scope: tuple[str, ...] = ()
+    urgency: UrgencyExamples | None = None
 
     def labelled_examples(self) -> list[tuple[str, str]]:
         """(label, example) for the matcher: every topic's examples, then the out-of-scope ones
@@ -562,6 +573,32 @@ def _load_out_of_scope(path: Path, problems: list[Problem]) -> list[tuple[str, i
     return [(text, line, out) for text, line in fields.texts("examples")]
 
 
+def _load_urgency(path: Path, problems: list[Problem]) -> UrgencyExamples | None:
+    """urgent_examples.yaml: `urgent:` and `calm:` message lists and a `threshold:` from 0 to 1."""
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return None
+    if not isinstance(data, LineDict):
+        out.add(
+            1, "urgent_examples.yaml must be a mapping with 'urgent:', 'calm:' and 'threshold:'"
+        )
+        return None
+    fields = _Fields(data, "urgent_examples.yaml", out, {"urgent", "calm", "threshold"}, set())
+    urgent, calm = fields.texts("urgent"), fields.texts("calm")
+    value = data.get("threshold")
+    if "threshold" in data and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+    ):
+        out.add(fields.line("threshold"), "'threshold' must be a number from 0 to 1")
+        return None
+    if not urgent or not calm or value is None:
+        return None
+    return UrgencyExamples(
+        tuple(text for text, _ in urgent), tuple(text for text, _ in calm), float(value)
+    )
+
+
 def _load_matching(path: Path, problems: list[Problem]) -> tuple[Thresholds | None, float | None]:
     """matching.yaml: the thresholds and, optionally, the sentence vectors' weight."""
     out = _Collector(path, problems)
@@ -643,6 +680,8 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     loaded_rules = _load_urgent(required["urgent.yaml"], problems)
     outside_path = directory / "out_of_scope.yaml"
     outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
+    urgency_path = directory / "urgent_examples.yaml"
+    urgency = _load_urgency(urgency_path, problems) if urgency_path.is_file() else None
 
     topics: dict[str, Topic] = {}
     example_owner: dict[str, Topic] = {}
@@ -738,6 +777,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         thresholds=thresholds,
         semantic_weight=semantic_weight,
         out_of_scope=tuple(example for example, _, _ in outside),
+        urgency=urgency,
     ), []
 
 

@@ -82,6 +82,9 @@ class Thresholds:
     suggest: float = 0.15
 
 
+ALL_EXAMPLES = 4096  # up to this many examples, every one is compared with the question's vector
+
+
 @dataclass(frozen=True)
 class Tuning:
     """The matcher's hyper-parameters; the defaults were chosen on CLINC150 validation data."""
@@ -100,6 +103,7 @@ class Tuning:
     semantic_nearest: float = 0.3  # the nearest example's share of a leading label's vector
     # cosine (its centroid's gets the rest)
     semantic_leaders: int = 32  # labels, best first by centroid, whose examples are compared
+    compare_all_up_to: int = ALL_EXAMPLES  # up to this many examples, compare every one instead
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,6 @@ class SynonymExpander:
         return self._pattern.sub(lambda m: self._replacements[m.group(1)], normalised_text)
 
 
-ALL_EXAMPLES = 4096  # up to this many examples, every one is compared with the question's vector
 _CONTRACTIONS = frozenset({"s", "t", "re", "ll", "ve", "d", "m"})
 # (suffix, replacement, least stem length left), tried in order; a light English stemmer.
 _SUFFIXES = (
@@ -457,7 +460,7 @@ class Matcher:
         # A big index keeps its example vectors at half precision (only leaders' rows are
         # read, converted back); a small one keeps full precision for one fast product.
         self._example_vectors = (
-            vectors if len(texts) <= ALL_EXAMPLES else vectors.astype(np.float16)
+            vectors if len(texts) <= self.tuning.compare_all_up_to else vectors.astype(np.float16)
         )
 
     def _semantic(self, text: str, lexical: FloatArray) -> FloatArray | None:
@@ -474,7 +477,7 @@ class Matcher:
         if t.semantic_nearest <= 0:
             return out
         share = t.semantic_nearest
-        if len(self._example_vectors) <= ALL_EXAMPLES:  # cheaper than choosing leaders
+        if len(self._example_vectors) <= t.compare_all_up_to:  # cheaper than choosing leaders
             nearest = np.maximum.reduceat(self._example_vectors @ query, self._label_starts)
             out = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out
             return out

@@ -3,9 +3,10 @@
     python -m bench.urgent.run [SET ...] [--failures] [--json FILE]
 
 Each SET is a YAML file with `urgent:` (messages that describe a child in danger now: the reply
-must start with the 999 instruction) and `not_urgent:` (the same words with no child in danger
-now: the reply must not be urgent). By default both sets in this folder are measured; see
-README.md for how they were written and which one may be used to mend the rules.
+must start with the 999 instruction) and `not_urgent:` or `calm:` (the same words with no child
+in danger now: the reply must not be urgent). By default the knowledge base's own
+urgent_examples.yaml (what the urgency net learns from, so its figures are in-sample) and the
+two held-out sets in this folder are measured; see README.md.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from bot.compose import CALL_999, plain_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SETS = (HERE / "development.yaml", HERE / "held_out.yaml")
+SETS = (
+    ROOT / "knowledge" / "urgent_examples.yaml",
+    HERE / "held_out.yaml",
+    HERE / "held_out_2.yaml",
+)
 
 
 @dataclass
@@ -64,7 +69,7 @@ def measure(bot: Bot, path: Path) -> Result:
             result.urgent_first += 1
         else:
             result.misses.append(str(text))
-    for text in data.get("not_urgent") or []:
+    for text in data.get("not_urgent") or data.get("calm") or []:
         reply = bot.answer(Question(str(text), channel="bench"))
         result.calm += 1
         if reply.urgent:

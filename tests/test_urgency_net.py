@@ -1,0 +1,76 @@
+"""The urgency net behind the urgent rules: it adds a 999 line the rules missed, never removes
+one, and its file is validated like every other knowledge file."""
+
+from __future__ import annotations
+
+from bot import Bot, Question
+from bot.compose import CALL_999, plain_text
+from bot.knowledge import check, load
+from bot.urgent import SOUNDS_URGENT
+from tests.conftest import KnowledgeDir
+
+EXAMPLES = """\
+threshold: 0.05
+urgent:
+  - a man is punching a boy in the car park and he is bleeding
+  - lad getting kicked on the floor by three older boys outside
+  - girl being slapped and dragged down the road by a man
+  - a boy is bleeding heavily after being punched by his stepdad
+  - three men are kicking a teenager in the street
+  - a man is hitting a young girl at the bus stop and she is bleeding
+calm:
+  - we had a fight in the playground last year, how do i write it up
+  - what training is there on physical intervention
+  - the boy who was punched last term is doing well now
+  - how do i record an old injury on the log
+  - football match got heated but nobody was hurt
+  - is there a form for accidents in PE
+"""
+
+
+def make_bot(knowledge_dir: KnowledgeDir) -> Bot:
+    knowledge_dir.write("urgent_examples.yaml", EXAMPLES)
+    return Bot(load(knowledge_dir.root))
+
+
+def test_a_message_no_rule_lists_but_like_the_urgent_examples_gets_999_first(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """The test rules know nothing of punching; the net hears it and 999 comes first."""
+    reply = make_bot(knowledge_dir).answer(
+        Question("a man is punching a little boy outside the shop and he is bleeding")
+    )
+    assert reply.urgent and reply.urgent_rules == (SOUNDS_URGENT.id,)
+    assert CALL_999 in plain_text(reply).splitlines()[0]
+
+
+def test_a_calm_question_gets_no_999_line(knowledge_dir: KnowledgeDir) -> None:
+    reply = make_bot(knowledge_dir).answer(Question("what are the signs of exploitation"))
+    assert not reply.urgent
+
+
+def test_a_rule_still_fires_whatever_the_net_says(knowledge_dir: KnowledgeDir) -> None:
+    """The rules are asked first; the net only adds to them."""
+    reply = make_bot(knowledge_dir).answer(Question("a child is in danger right now"))
+    assert reply.urgent_rules == ("danger-now",)
+
+
+def test_without_the_file_there_is_no_net(knowledge_dir: KnowledgeDir) -> None:
+    """A knowledge base without urgent_examples.yaml answers on its rules alone."""
+    reply = Bot(load(knowledge_dir.root)).answer(
+        Question("a man is punching a little boy outside the shop and he is bleeding")
+    )
+    assert not reply.urgent
+
+
+def test_a_threshold_out_of_range_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.write("urgent_examples.yaml", EXAMPLES.replace("threshold: 0.05", "threshold: 2"))
+    [problem] = check(knowledge_dir.root)
+    assert problem.where.line == 1
+    assert problem.message == "'threshold' must be a number from 0 to 1"
+
+
+def test_missing_lists_are_reported(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.write("urgent_examples.yaml", "threshold: 0.1\nurgent:\n  - a child in danger\n")
+    messages = [p.message for p in check(knowledge_dir.root)]
+    assert messages == ["urgent_examples.yaml: missing 'calm'"]
