@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot, Outcome, Question
-from bot.knowledge import KnowledgeBase, check, load
+from bot.compose import CALL_999, plain_text
+from bot.knowledge import KnowledgeBase, UrgencyExamples, check, load
 from tests.conftest import SHIPPED
 
 # The topic ids of ../shared/domain/safeguarding-reference.md, section C: other tools key on them.
@@ -104,3 +105,19 @@ def test_every_shipped_example_matches_its_own_topic(
     reply = shipped_bot.answer(Question(example))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.topic is not None and reply.topic.id == topic_id
+
+
+_NO_URGENCY = UrgencyExamples((), (), 0.0)
+SHIPPED_URGENT = [
+    pytest.param(text, id=f"urgent:{index}")
+    for index, text in enumerate((load(SHIPPED).urgency or _NO_URGENCY).urgent)
+]
+
+
+@pytest.mark.parametrize("text", SHIPPED_URGENT)
+def test_every_shipped_urgent_example_gets_999_first(shipped_bot: Bot, text: str) -> None:
+    """Each emergency in urgent_examples.yaml is answered with the 999 instruction first, by a
+    rule or by the urgency net."""
+    reply = shipped_bot.answer(Question(text))
+    assert reply.urgent
+    assert CALL_999 in plain_text(reply).splitlines()[0]
