@@ -592,6 +592,9 @@ def _load_urgency(path: Path, problems: list[Problem]) -> UrgencyExamples | None
     ):
         out.add(fields.line("threshold"), "'threshold' must be a number from 0 to 1")
         return None
+    for key, items in (("urgent", urgent), ("calm", calm)):
+        if key in data and not items:
+            out.add(fields.line(key), f"'{key}' needs at least one message")
     if not urgent or not calm or value is None:
         return None
     return UrgencyExamples(

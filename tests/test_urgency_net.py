@@ -74,3 +74,10 @@ def test_missing_lists_are_reported(knowledge_dir: KnowledgeDir) -> None:
     knowledge_dir.write("urgent_examples.yaml", "threshold: 0.1\nurgent:\n  - a child in danger\n")
     messages = [p.message for p in check(knowledge_dir.root)]
     assert messages == ["urgent_examples.yaml: missing 'calm'"]
+
+
+def test_an_empty_list_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """An empty list would switch the net off without a word; it is a problem instead."""
+    knowledge_dir.write("urgent_examples.yaml", "threshold: 0.1\nurgent: []\ncalm:\n  - fine\n")
+    [problem] = check(knowledge_dir.root)
+    assert (problem.where.line, problem.message) == (2, "'urgent' needs at least one message")
