@@ -124,6 +124,12 @@ def offered(reply: Reply) -> list[Topic]:
     return list(dict.fromkeys((*reply.choices, *reply.related)))
 
 
+def leads_with_999(reply: Reply) -> bool:
+    """Whether the reply is urgent and its first line is the 999 instruction (the safety rule)."""
+    lines = plain_text(reply).splitlines()
+    return reply.urgent and bool(lines) and CALL_999 in lines[0]
+
+
 def plain_text(reply: Reply) -> str:
     """The whole reply as plain text, as the terminal chat and `ask` print it."""
     return "\n\n".join(_sections(reply))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,6 +47,8 @@ class WordPieceVectors:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self.dimensions = int(table.shape[1])
+        # The bot's two matchers (topics, and the urgency net) embed the same question in turn.
+        self._summed = lru_cache(maxsize=256)(self._sum)
 
     def __reduce__(self) -> Any:
         """The shipped table pickles as a reference to it (loaded once per process), not as
@@ -66,17 +68,26 @@ class WordPieceVectors:
         rows = [row for row, text in enumerate(texts) if text.strip()]  # blank: no meaning
         if not rows:
             return out
-        limit = self._table.shape[0]
         for row in rows:
-            # One text at a time: encode_batch starts a thread pool, and a process that forks
-            # after that (a subprocess, a pre-forking server) gets a warning and no parallelism.
-            encoding = self._tokenizer.encode(texts[row], add_special_tokens=False)
-            ids = [i for i in encoding.ids if 0 <= i < limit]
-            if ids:
-                out[row] = self._table[ids].sum(axis=0, dtype=np.float32)
+            summed = self._summed(texts[row]) if len(texts) == 1 else self._sum(texts[row])
+            if summed is not None:
+                out[row] = summed
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+    def _sum(self, text: str) -> FloatArray | None:
+        """The sum of a text's word-piece vectors (None when it has no known piece)."""
+        # One text at a time: encode_batch starts a thread pool, and a process that forks after
+        # that (a subprocess, a pre-forking server) gets a warning and no parallelism.
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        limit = self._table.shape[0]
+        ids = [i for i in encoding.ids if 0 <= i < limit]
+        if not ids:
+            return None
+        summed: FloatArray = self._table[ids].sum(axis=0, dtype=np.float32)
+        summed.flags.writeable = False  # cached: shared by every caller
+        return summed
 
 
 class EmbeddingUnavailableError(RuntimeError):

@@ -38,8 +38,9 @@ class Bot:
         self.knowledge = base
         self.thresholds = thresholds or base.thresholds or Thresholds()
         self._urgent = UrgentRules(base.urgent_rules)
+        examples = base.labelled_examples()
         self._matcher = Matcher(
-            base.labelled_examples(),
+            examples,
             synonyms=base.synonyms,
             tuning=Tuning(semantic_weight=base.semantic_weight)
             if base.semantic_weight is not None
@@ -52,7 +53,7 @@ class Bot:
             UrgencyNet(
                 base.urgency.urgent,
                 base.urgency.calm,
-                [text for _, text in base.labelled_examples()],
+                [text for _, text in examples],
                 base.urgency.threshold,
                 embedder=word_piece_vectors(),
             )

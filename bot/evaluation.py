@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.compose import CALL_999, plain_text
+from bot.compose import leads_with_999, plain_text
 from bot.engine import Bot
 from bot.knowledge import OUT_OF_SCOPE
 from bot.models import Outcome, Question, Reply
@@ -137,8 +137,7 @@ def _judge(question: EvalQuestion, reply: Reply, figures: Figures) -> list[str]:
     offered = [t.id for t in reply.choices]
     figures.ambiguous += reply.outcome is Outcome.AMBIGUOUS
     if question.urgent:
-        first = text.splitlines()[0] if text else ""
-        if reply.urgent and CALL_999 in first:
+        if leads_with_999(reply):
             figures.urgent_first += 1
         else:
             failures.append("urgent, but the reply does not start with the 999 instruction")

@@ -332,7 +332,6 @@ class UrgencyNet:
         questions: Sequence[str],
         threshold: float,
         embedder: Embedder | None = None,
-        semantic_weight: float = 0.3,
     ) -> None:
         """`questions`: the knowledge base's example questions and out-of-scope messages, of
         which one in `QUESTION_STEP` joins the calm side (all of them cost memory a reload
@@ -347,7 +346,7 @@ class UrgencyNet:
             # 3-4-grams, not 2-5 (a third of the memory for 1.8 points of recall); no typo
             # correction (0.13 ms a question, and recall 89.2 -> 89.8% without it).
             tuning=Tuning(
-                semantic_weight=semantic_weight,
+                semantic_weight=0.3,
                 compare_all_up_to=1_000_000,
                 char_ngrams=(3, 4),
                 typo_min_length=1_000,

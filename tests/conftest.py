@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import yaml
 from aiohttp import DummyCookieJar, web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "knowledge"
+# Messages that must, and must not, get the 999 instruction (issue: urgent rules).
+URGENT_PHRASINGS = yaml.safe_load((ROOT / "tests" / "data" / "urgent_phrasings.yaml").read_text())
 
 CONTACTS = """\
 local:

@@ -3,11 +3,13 @@ one, and its file is validated like every other knowledge file."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot import Bot, Question
-from bot.compose import CALL_999, plain_text
+from bot.compose import leads_with_999
 from bot.knowledge import check, load
 from bot.urgent import SOUNDS_URGENT
-from tests.conftest import KnowledgeDir
+from tests.conftest import URGENT_PHRASINGS, KnowledgeDir
 
 EXAMPLES = """\
 threshold: 0.05
@@ -40,8 +42,8 @@ def test_a_message_no_rule_lists_but_like_the_urgent_examples_gets_999_first(
     reply = make_bot(knowledge_dir).answer(
         Question("a man is punching a little boy outside the shop and he is bleeding")
     )
-    assert reply.urgent and reply.urgent_rules == (SOUNDS_URGENT.id,)
-    assert CALL_999 in plain_text(reply).splitlines()[0]
+    assert reply.urgent_rules == (SOUNDS_URGENT.id,)
+    assert leads_with_999(reply)
 
 
 def test_a_calm_question_gets_no_999_line(knowledge_dir: KnowledgeDir) -> None:
@@ -81,3 +83,11 @@ def test_an_empty_list_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> N
     knowledge_dir.write("urgent_examples.yaml", "threshold: 0.1\nurgent: []\ncalm:\n  - fine\n")
     [problem] = check(knowledge_dir.root)
     assert (problem.where.line, problem.message) == (2, "'urgent' needs at least one message")
+
+
+@pytest.mark.parametrize("message", URGENT_PHRASINGS["not_urgent"])
+def test_the_shipped_bot_with_its_net_gives_no_999_line_to_ordinary_questions(
+    shipped_bot: Bot, message: str
+) -> None:
+    """The net adds 999 lines; the questions that merely mention danger still get none."""
+    assert not shipped_bot.answer(Question(message)).urgent, message

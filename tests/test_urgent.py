@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.knowledge import check, load
 from bot.models import UrgentRule
 from bot.urgent import UrgentRules
-from tests.conftest import KnowledgeDir
+from tests.conftest import URGENT_PHRASINGS, KnowledgeDir
 
 ROOT = Path(__file__).resolve().parent.parent
-PHRASINGS = yaml.safe_load((ROOT / "tests" / "data" / "urgent_phrasings.yaml").read_text())
+PHRASINGS = URGENT_PHRASINGS
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
     python -m bench.urgent.run [SET ...] [--failures] [--json FILE]
 
 Each SET is a YAML file with `urgent:` (messages that describe a child in danger now: the reply
-must start with the 999 instruction) and `not_urgent:` or `calm:` (the same words with no child
-in danger now: the reply must not be urgent). By default the knowledge base's own
+must start with the 999 instruction) and `calm:` (the same words with no child in danger now:
+the reply must not be urgent). By default the knowledge base's own
 urgent_examples.yaml (what the urgency net learns from, so its figures are in-sample) and the
 two held-out sets in this folder are measured; see README.md.
 """
@@ -23,7 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot import Bot, Question
-from bot.compose import CALL_999, plain_text
+from bot.compose import leads_with_999
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -62,14 +62,12 @@ def measure(bot: Bot, path: Path) -> Result:
     result = Result(path.stem)
     for text in data.get("urgent") or []:
         reply = bot.answer(Question(str(text), channel="bench"))
-        text_lines = plain_text(reply).splitlines()
-        first = text_lines[0] if text_lines else ""
         result.urgent += 1
-        if reply.urgent and CALL_999 in first:
+        if leads_with_999(reply):
             result.urgent_first += 1
         else:
             result.misses.append(str(text))
-    for text in data.get("not_urgent") or data.get("calm") or []:
+    for text in data.get("calm") or []:
         reply = bot.answer(Question(str(text), channel="bench"))
         result.calm += 1
         if reply.urgent:
