@@ -28,7 +28,7 @@ raise. What it deliberately leaves alone (measured in bench/redaction/README.md)
 - names: a word is a name when a cue says so (Mr/Mrs/Ms/Miss/Dr, "called", "known as",
   "her uncle", "thanks", an age after it, "said" after it), when it is in the list of given
   names below, or when it is capitalised in mid-sentence and is neither a common English word
-  (`redact_words.txt`) nor a known place, organisation, app or term. Given names that are also
+  (`words.txt`) nor a known place, organisation, app or term. Given names that are also
   words (Will, May, Grace, Hope, Amber...) need a cue. A lower-case word of nine letters or more
   one slip from a common word ("exploitaiton", "definately") is a misspelling, not a name; the
   people the guidance names (Jay, Casey...) are left alone beside "report", "audit", "inquiry".
@@ -43,7 +43,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from importlib import resources
+
+from bot.words import common_words
 
 
 class Kind(StrEnum):
@@ -456,7 +457,7 @@ _DOCUMENT_WORDS = _words("""
 _OFFICES = _words("baroness dame professor prof lady sir")
 
 
-# Everyday words of staff messages that the dictionary behind redact_words.txt lacks.
+# Everyday words of staff messages that the dictionary behind words.txt lacks.
 _MORE_COMMON = _words("""
     stepdad stepmum stepbrother stepsister stepdaughter stepson nan nana nanna gran grandad
     postcode helpline helplines whistleblowing safeguarding cuckooing cuckooed sexting
@@ -483,15 +484,9 @@ _CHAT_WORDS = _words("""
 
 
 def _load_common_words() -> frozenset[str]:
-    text = (
-        resources.files(__package__ or "bot")
-        .joinpath("redact_words.txt")
-        .read_text(encoding="utf-8")
-    )
-    words = {w for line in text.splitlines() if not line.startswith("#") for w in line.split()}
     # The verbs and possessions the cues look for are words too ("a kid discloses").
     listed = _MORE_COMMON | _CHAT_WORDS | _VERBS_AFTER | _POSSESSIONS
-    return (frozenset(words) | listed) - _GIVEN_NAMES - _WORD_NAMES
+    return (common_words() | listed) - _GIVEN_NAMES - _WORD_NAMES
 
 
 _COMMON = _load_common_words()

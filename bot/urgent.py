@@ -9,9 +9,10 @@ How a message is read, word by word:
 - lower-cased, punctuation removed, and an apostrophe's short ending joined to its word
   ("she's" reads as "shes", "won't" as "wont"), so it matches the way staff type without them;
 - a word of the file's `spellings:` also reads as the word it stands for ("wiv" as "with");
-- a word of four letters or more that is not itself a rule word also reads as any rule word of
-  five letters or more one typo away (optimal string alignment distance 1: a letter wrong,
-  missing, extra, or two swapped), so "hurtign" reads as "hurting" but "night" stays "night";
+- a word of four letters or more that is neither a rule word nor a common English word
+  (`bot/words.txt`) also reads as any rule word of five letters or more one typo away (optimal
+  string alignment distance 1: a letter wrong, missing, extra, or two swapped), so "hurtign"
+  reads as "hurting" but "night" stays "night" and "putting" is never "cutting";
 - a number reads as `#` ("14" as "#", "7pm" as "#pm", "14yo" as "#yo").
 In a phrase, `#` stands for any number and `*` for any one word.
 """
@@ -29,6 +30,7 @@ from rapidfuzz.distance import OSA
 from bot.embedding import Embedder
 from bot.matching import Matcher, Tuning, normalise
 from bot.models import UrgentRule
+from bot.words import common_words
 
 FUZZY_MIN_LENGTH = 5
 ANY_NUMBER = "#"
@@ -96,6 +98,7 @@ class UrgentRules:
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
         }
         self._exact = frozenset(vocabulary)
+        self._dictionary = common_words()
         # Every long rule word under itself and each of its one-letter deletions: two words one
         # typo apart always share one of these keys (the "symmetric delete" method).
         self._near: dict[str, set[str]] = {}
@@ -122,13 +125,15 @@ class UrgentRules:
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Picklable (a reload builds the rules in another process): without the cache."""
+        """Picklable (a reload builds the rules in another process): without the cache and the
+        dictionary, which the receiving process has."""
         state = dict(self.__dict__)
-        del state["_readings"]
+        del state["_readings"], state["_dictionary"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._dictionary = common_words()
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def _read_token(self, token: str) -> frozenset[str]:
@@ -137,7 +142,13 @@ class UrgentRules:
         for form in (token, *self._spelled.get(token, ())):
             if form in self._exact or form == ANY_NUMBER:
                 readings.add(form)
-            if len(form) >= FUZZY_MIN_LENGTH - 1 and form not in self._exact:
+            # A word the dictionary has is that word, not a typo of a rule word: "putting" is
+            # never "cutting", "flat" never "flag".
+            if (
+                len(form) >= FUZZY_MIN_LENGTH - 1
+                and form not in self._exact
+                and form not in self._dictionary
+            ):
                 candidates: set[str] = set()
                 for key in {form} | _deletions(form):
                     candidates |= self._near.get(key, set())

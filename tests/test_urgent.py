@@ -106,6 +106,20 @@ def test_correctly_spelled_rule_word_is_not_read_as_a_typo_of_another() -> None:
     assert fires(rules, "last night now") == []
 
 
+def test_common_english_word_is_not_read_as_a_typo_of_a_rule_word() -> None:
+    """A correctly spelt everyday word is that word: "putting" is not a typo of "cutting", so
+    "what should school be putting in place now?" is no FGM emergency."""
+    cutting = rule(["cutting"], ["now"], rule_id="cutting-now")
+    assert fires(cutting, "what should school be putting in place now?") == []
+    assert fires(cutting, "they are cuttign her now") == ["cutting-now"]
+
+
+def test_shipped_rules_do_not_read_putting_as_cutting(shipped_rules: UrgentRules) -> None:
+    """A question about what school does after a sextortion case fires no urgent rule."""
+    message = "hes doing ok now. what should school be putting in place now?"
+    assert [r.id for r in shipped_rules.fired(message)] == []
+
+
 def test_hash_stands_for_any_number() -> None:
     """`#` matches a number, and `#pm` or `#yo` a number with those letters after it."""
     assert fires(rule(["in # minutes"]), "picking her up in 10 minutes") == ["r"]

@@ -1,4 +1,4 @@
-"""Regenerate bot/redact_words.txt, the common English words the redactor treats as not names.
+"""Regenerate bot/words.txt, the common English words the redactor treats as not names.
 
 Development tool only (the bot never runs it): needs `pip install wordfreq` and Debian's
 `wbritish` dictionary (`apt-get install wbritish`). A word is kept when it is among the most
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 DICTIONARY = Path("/usr/share/dict/british-english")
-OUT = Path(__file__).resolve().parents[2] / "bot" / "redact_words.txt"
+OUT = Path(__file__).resolve().parents[2] / "bot" / "words.txt"
 
 
 def main() -> None:
@@ -35,7 +35,8 @@ def main() -> None:
             if len(words) == args.top:
                 break
     header = (
-        "# Common English words: not personal names, for bot/redact.py.\n"
+        "# Common English words, for bot/words.py: the redactor treats them as not names, and\n"
+        "# the urgent rules never read them as a typo of another word.\n"
         f"# The {len(words)} most frequent English words in wordfreq 3.1 that Debian's\n"
         "# wbritish dictionary lists in lower case.\n"
         "# Regenerate with bench/redaction/make_words.py.\n"
