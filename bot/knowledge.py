@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -417,7 +418,15 @@ def _load_urgent(
                 continue
             if not all(isinstance(p, str) and p.strip() for p in phrases):
                 out.add(line, f"set '{name}': every phrase must be non-empty text")
-            expanded, unknown = expand((p for p in phrases if isinstance(p, str)), sets)
+            kept = []
+            for index, phrase in enumerate(phrases):
+                if not isinstance(phrase, str):
+                    continue
+                if problem := _symbol_problem(f"set '{name}'", phrase):
+                    out.add(_item_line(phrases, index), problem)
+                    continue
+                kept.append(phrase)
+            expanded, unknown = expand(kept, sets)
             for ref in unknown:
                 out.add(line, f"set '{name}': '{ref}' is not a set defined above it")
             sets[name] = tuple(expanded)
@@ -464,7 +473,13 @@ def _load_urgent(
             )
             near = None
         groups = _phrase_groups(raw, what, out, sets)
-        unless, unknown = expand((text for text, _ in fields.texts("unless")), sets)
+        unless_texts = []
+        for text, line in fields.texts("unless"):
+            if problem := _symbol_problem(what, text):
+                out.add(line, problem)
+                continue
+            unless_texts.append(text)
+        unless, unknown = expand(unless_texts, sets)
         for ref in unknown:
             out.add(fields.line("unless"), f"{what}: '{ref}' is not a set (see 'sets:')")
         rule = UrgentRule(
@@ -487,6 +502,27 @@ def _load_urgent(
     return rules
 
 
+def _unread_symbols(phrase: str) -> str:
+    """The symbols in a rule phrase that reading drops ("£", "%", an emoji): a phrase that
+    relies on one matches more than it says ("want £" reads as "want")."""
+    return "".join(
+        dict.fromkeys(
+            c for c in phrase if unicodedata.category(c).startswith("S") and c not in "$#*`\u00b4"
+        )
+    )
+
+
+def _symbol_problem(what: str, phrase: str) -> str | None:
+    symbols = _unread_symbols(phrase)
+    if not symbols:
+        return None
+    reads = normalise_phrase(phrase.replace("$", ""))
+    return (
+        f"{what}: '{phrase}' reads as '{reads}': rules do not read '{symbols}', so it would "
+        "match more than it says; write the words staff type ('#' stands for a number)"
+    )
+
+
 def _phrase_groups(
     raw: LineDict, what: str, out: _Collector, sets: Mapping[str, tuple[str, ...]]
 ) -> tuple[tuple[str, ...], ...]:
@@ -507,6 +543,9 @@ def _phrase_groups(
         for phrase in group:
             if not isinstance(phrase, str) or not normalise_phrase(phrase.replace("$", "")):
                 out.add(line, f"{what}: every phrase must be non-empty text")
+                continue
+            if problem := _symbol_problem(what, phrase):
+                out.add(line, problem)
                 continue
             texts.append(phrase)
         phrases, unknown = expand(texts, sets)

@@ -235,6 +235,39 @@ def test_unknown_set_name_is_a_problem(knowledge_dir: KnowledgeDir) -> None:
     assert any("'$hurt' is not a set" in p for p in problems), problems
 
 
+def test_phrase_relying_on_a_symbol_is_a_problem_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """Rules read words, not symbols: "demanding £" would read as "demanding" and fire on any
+    demand, so `check` names the phrase and its line instead of loading it loosened."""
+    knowledge_dir.replace("urgent.yaml", "[now, right now]", "[now, right now, want £]")
+    line = knowledge_dir.line_of("urgent.yaml", "want £")
+    problems = [str(p) for p in check(knowledge_dir.root)]
+    assert any(
+        p.endswith(
+            f"urgent.yaml:{line}: urgent rule 'danger-now': 'want £' reads as 'want': "
+            "rules do not read '£', so it would match more than it says; write the words staff "
+            "type ('#' stands for a number)"
+        )
+        for p in problems
+    ), problems
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("    say:", "    unless: [joking 😂]\n    say:"),
+        ("rules:", "sets:\n  money: [cash, owes £]\nrules:"),
+    ],
+    ids=["unless", "set"],
+)
+def test_symbol_in_an_unless_phrase_or_a_set_is_a_problem(
+    knowledge_dir: KnowledgeDir, before: str, after: str
+) -> None:
+    """The same holds for `unless` phrases and the phrases of a set."""
+    knowledge_dir.replace("urgent.yaml", before, after)
+    problems = [str(p) for p in check(knowledge_dir.root)]
+    assert any("rules do not read" in p for p in problems), problems
+
+
 def test_near_must_be_a_positive_whole_number(knowledge_dir: KnowledgeDir) -> None:
     """`near: 0` or `near: soon` is reported; the rule is not silently loosened."""
     knowledge_dir.replace("urgent.yaml", "    say:", "    near: 0\n    say:")
