@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 from pathlib import Path
 
 from bot import knowledge
@@ -14,21 +12,13 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic
 from bot.redact import redact
+from bot.text import clean
 from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
 
 # Urgent rules read the whole message up to this length; the matcher reads its start only, since
 # a question is short and a pasted page only blurs the match.
 MAX_URGENT_CHARS = 20_000
 MAX_MATCH_CHARS = 1_000
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
-
-
-def clean(text: str) -> str:
-    """Normalise Unicode, drop control characters and collapse white space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
-    return " ".join(text.split())
 
 
 class Bot:

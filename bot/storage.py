@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from bot.models import Outcome, Question, Reply
 from bot.redact import redact
+from bot.text import clean
 
 UNANSWERED = (Outcome.NOT_SURE, Outcome.AMBIGUOUS)
 # The id of a kept reply, as feedback buttons carry it.
@@ -63,7 +64,7 @@ class AnswerRecord:
             urgent=reply.urgent,
             score=reply.score,
             offered=tuple(topic.id for topic in reply.choices),
-            redacted_question=redact(question.text).text[:2_000] if unanswered else None,
+            redacted_question=redact(clean(question.text)).text[:2_000] if unanswered else None,
         )
 
 

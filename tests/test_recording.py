@@ -82,6 +82,34 @@ def test_database_holds_no_identifier_after_identifying_questions(
         assert identifier not in stored
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ring \uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff14\uff15\uff16, "
+        "postcode \uff2e\uff25\uff11 \uff14\uff38\uff39, about the printer rota",
+        "ring 0770\u200b0 900456 about the printer rota",
+        "ring 07700\u00ad900456 about the printer rota",
+        "ring 0770\u20600 900456, postcode NE1\u200d 4XY, about the printer rota",
+    ],
+    ids=["full-width", "zero-width-space", "soft-hyphen", "word-joiner"],
+)
+def test_identifier_typed_in_unusual_characters_is_kept_redacted(
+    storage: SqlStorage, shipped_bot: Bot, question: str
+) -> None:
+    """A phone number or postcode in full-width digits or with an invisible character inside
+    (text pasted from a PDF or a web page) is redacted before it is kept, as the bot reads it."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/api/ask", json={"question": question})
+        return str((await response.json())["outcome"])
+
+    assert with_app(shipped_bot, storage, use) == "not_sure"  # so the question is kept
+    stored = everything_stored(storage)
+    assert "[PHONE]" in stored
+    assert "900456" not in stored
+    assert "\uff10" not in stored and "4XY" not in stored and "\uff38" not in stored
+
+
 def test_answer_is_sent_when_the_database_is_down(
     shipped_bot: Bot, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
