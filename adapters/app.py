@@ -6,7 +6,6 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -127,7 +126,7 @@ async def api_ask(request: web.Request) -> web.Response:
     """`POST /api/ask` with `{"question": "..."}` (or `"topic"`): the reply as JSON."""
     try:
         body: Any = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         return web.json_response({"error": "the body must be JSON"}, status=400)
     if not isinstance(body, dict):
         return web.json_response({"error": "the body must be a JSON object"}, status=400)

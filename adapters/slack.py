@@ -750,7 +750,7 @@ def events_handler(
                 query=request.query_string,
                 headers=dict(request.headers),
             )
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
             return web.json_response({"error": "the body is not a Slack request"}, status=400)
         if not isinstance(bolt_request.body, dict):
             return web.json_response({"error": "the body is not a Slack request"}, status=400)

@@ -779,7 +779,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     endpoint = request.app[TEAMS_KEY]
     try:
         body = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         return _refused(400, "the body must be a JSON Bot Framework Activity")
     activity = parse_activity(body)
     if activity is None:

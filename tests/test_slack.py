@@ -579,9 +579,10 @@ def test_bad_signatures_get_401_and_nothing_is_answered(shipped_bot: Bot, how: s
     [
         (b'{"type": "event_callback", "event": ', JSON),
         (b"[1, 2, 3]", JSON),
+        (b"[" * 100_000 + b"]" * 100_000, JSON),
         (b"payload=%7Bnot+json", FORM),
     ],
-    ids=["truncated-json", "json-array", "bad-payload-field"],
+    ids=["truncated-json", "json-array", "nested-too-deep", "bad-payload-field"],
 )
 def test_malformed_signed_body_gets_400(shipped_bot: Bot, body: bytes, content_type: str) -> None:
     """A correctly signed body that is not a Slack request is a 400, not a 500."""

@@ -520,6 +520,7 @@ def test_bad_token_is_refused_with_401(shipped_bot: Bot, peer: Peer, case: str) 
     "body",
     [
         b"{not json",
+        b"[" * 100_000 + b"]" * 100_000,
         [1, 2],
         {"text": "no type"},
         {"type": "message", "conversation": {"id": "a"}},
@@ -533,6 +534,7 @@ def test_bad_token_is_refused_with_401(shipped_bot: Bot, peer: Peer, case: str) 
     ],
     ids=[
         "malformed",
+        "nested-too-deep",
         "not-an-object",
         "no-type",
         "no-service-url",

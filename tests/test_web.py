@@ -136,8 +136,13 @@ def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [(b"{not json", 400), (b"[1, 2]", 400), (b'{"question": 5}', 400)],
-    ids=["malformed", "not-an-object", "wrong-type"],
+    [
+        (b"{not json", 400),
+        (b"[" * 100_000 + b"]" * 100_000, 400),
+        (b"[1, 2]", 400),
+        (b'{"question": 5}', 400),
+    ],
+    ids=["malformed", "nested-too-deep", "not-an-object", "wrong-type"],
 )
 def test_api_ask_rejects_bad_bodies_with_400(shipped_bot: Bot, body: bytes, status: int) -> None:
     """A body that is not a JSON object with a string question is a 400, not a 500."""
