@@ -45,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("chat", help="chat in this terminal")
 
     ask = commands.add_parser("ask", help="answer one question and exit")
-    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument(
+        "question",
+        nargs="?",
+        default="-",
+        help="the question, in quotes; '-' or nothing reads it from standard input, which keeps "
+        "it out of your shell's history and the process list",
+    )
     ask.add_argument("--json", action="store_true", help="print the structured reply as JSON")
 
     evaluate = commands.add_parser("evaluate", help="measure the bot on evaluation questions")
@@ -96,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEMS
     if args.command == "ask":
-        reply = bot.answer(Question(text=args.question, channel="cli"))
+        text = sys.stdin.read() if args.question == "-" else args.question
+        reply = bot.answer(Question(text=text, channel="cli"))
         if args.json:
             print(json.dumps(console.reply_json(reply), ensure_ascii=False, indent=2))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -25,6 +26,18 @@ def test_ask_prints_the_answer_as_plain_text(capsys: pytest.CaptureFixture[str])
     code, out, _ = run(capsys, "ask", "who is the lado and when do I call them")
     assert code == EXIT_OK
     assert "Who to contact:" in out
+    assert "LADO" in out
+
+
+@pytest.mark.parametrize("argv", [["ask"], ["ask", "-"]], ids=["no-argument", "dash"])
+def test_ask_reads_the_question_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    """`ask` with no question, or `-`, reads it from standard input, so a question about a
+    child need not sit in the shell's history or the process list."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("who is the lado and when do I call them\n"))
+    code, out, _ = run(capsys, *argv)
+    assert code == EXIT_OK
     assert "LADO" in out
 
 
