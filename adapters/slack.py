@@ -425,6 +425,11 @@ class _WithholdText(logging.Filter):
 
 SDK_LOGGER = logging.getLogger("safeguarding_bot.slack_sdk")
 SDK_LOGGER.addFilter(_WithholdText())
+# Clients bolt makes itself, with the SDK's own logger: `respond` posts to the response_url (a
+# short-lived capability) and logs that URL at DEBUG, and at INFO when it retries.
+SDK_OWN_LOGGERS = ("slack_sdk.webhook.async_client", "slack_sdk.webhook.client")
+for _name in SDK_OWN_LOGGERS:
+    logging.getLogger(_name).addFilter(_WithholdText())
 
 
 class RateLimitRetry(AsyncRetryHandler):

@@ -808,6 +808,36 @@ def test_sdk_log_records_never_carry_their_message(
     assert all("Jayden" not in line and "invalid_auth" not in line for line in lines)
 
 
+def test_response_url_never_reaches_the_log(
+    shipped_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answering a slash command posts to its response_url, a short-lived capability to write
+    to the channel; the SDK's webhook client logs it at DEBUG, so its record is withheld too."""
+
+    async def use(s: Slack) -> str:
+        url = s.peer.response_url()
+        body = form_body(
+            {
+                "command": "/safeguarding",
+                "text": "who is the lado",
+                "user_id": "U0001",
+                "channel_id": "C0001",
+                "team_id": "T0001",
+                "response_url": url,
+                "trigger_id": "1.2.3",
+            }
+        )
+        await s.post(body, content_type=FORM)
+        await s.peer.wait_for("response_url")
+        return url
+
+    with caplog.at_level(logging.DEBUG):
+        url = with_slack(shipped_bot, use)
+    webhook = [r for r in caplog.records if r.name.startswith("slack_sdk.webhook")]
+    assert webhook  # the client did log: the filter, not silence, keeps the URL out
+    assert all(url not in JsonFormatter().format(r) for r in caplog.records)
+
+
 def test_manifest_subscribes_to_what_the_bot_handles() -> None:
     """slack/manifest.yaml points every URL at /slack/events, declares /safeguarding, the
     App Home tab, and the events and scopes the handlers need."""
