@@ -82,6 +82,26 @@ def test_a_child_dragged_away_gets_the_being_taken_rule_not_a_drugs_one(
     assert "medical-emergency" not in fired
 
 
+@pytest.mark.parametrize(
+    ("message", "taken"),
+    [
+        ("he forced her into a car outside the chippy", True),
+        ("two men forced him into the van", True),
+        (
+            "a lad in her class forced her into sexual stuff at a party at the weekend. "
+            "she's at home with her mum now. what happens about lessons tomorrow?",
+            False,
+        ),
+    ],
+)
+def test_forced_into_is_being_taken_only_into_a_vehicle_or_a_room(
+    shipped_rules: UrgentRules, message: str, taken: bool
+) -> None:
+    """ "Forced her into" a car is a child being taken now; forced into sexual activity at the
+    weekend is abuse to report, not a child being driven away."""
+    assert ("being-taken-now" in [r.id for r in shipped_rules.fired(message)]) is taken
+
+
 def test_long_word_tolerates_one_typo() -> None:
     """A word of five letters or more matches with a letter swapped, missing, extra or wrong."""
     hurting = rule(["hurting"])
