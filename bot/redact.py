@@ -569,6 +569,8 @@ _PHONE_UK = re.compile(
 )
 # A run of digits and separators starting with "+", "(" or "0": where a phone number can be.
 _PHONE_RUN = re.compile(r"[+(0][0-9 ()+\-.]*")
+# A number typed a digit at a time ("0 7 7 0 0 9 0 0 1 2 3"), as people read one out.
+_PHONE_SPACED = re.compile(r"(?<![0-9])0(?:[ \-.][0-9]){9,10}(?![0-9])")
 _PHONE_INTL = re.compile(r"(?<![0-9+\w])\+(?!44)[1-9][0-9]{0,2}(?:[ \-.]?[0-9]){7,12}(?![0-9])")
 _NHS = re.compile(r"(?<![0-9])[1-9][0-9]{2}([ \-]?)[0-9]{3}\1[0-9]{4}(?![0-9])")
 _NI = re.compile(
@@ -805,6 +807,10 @@ def _phones_in(text: str, pos: int, endpos: int) -> Iterator[_Span]:
         if text[start] == "(" and ")" not in text[start : m.end()]:
             start += 1
         yield start, m.end(), Kind.PHONE
+    for m in _PHONE_SPACED.finditer(text, pos, endpos):
+        national = "".join(c for c in m.group() if c.isdigit())
+        if not national.startswith(("080", "03")) and national not in _SERVICE_NUMBERS:
+            yield m.start(), m.end(), Kind.PHONE
     for m in _PHONE_INTL.finditer(text, pos, endpos):
         yield m.start(), m.end(), Kind.PHONE
 
