@@ -116,9 +116,10 @@ async def chat_ask(request: web.Request) -> web.Response:
         )
         return web.Response(status=413, text=webchat.page(error=error), content_type="text/html")
     question = Question(text=text, channel="web", chosen_topic=topic.strip() or None)
-    answered = answer(request, question)
+    reply = answer(request, question).reply
     return web.Response(
-        text=webchat.page(webchat.render_reply(answered.reply)), content_type="text/html"
+        text=webchat.page(webchat.render_reply(reply), title=webchat.reply_title(reply)),
+        content_type="text/html",
     )
 
 

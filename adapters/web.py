@@ -2,6 +2,9 @@
 
 No script and no build step: a form posts the question (never in the URL), the answer comes
 back as a page. Offered topics are buttons that post the topic id. Works with a keyboard alone.
+Forms post to `/ask#answer`, so the browser moves focus to the answer (a section that can take
+focus) and a screen reader reads it from its start, the 999 line first; the page's title says
+what came back.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from bot.compose import example_label, offered
 from bot.models import Contact, Outcome
 
 MAX_QUESTION_CHARS = 10_000
+ASK_ACTION = "/ask#answer"  # the fragment: the browser moves focus to the answer
 
 CSS = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --line: #d0d0d0; --urgent: #a4000f; }
@@ -25,7 +29,7 @@ h2 { font-size: 1.15rem; margin: 1rem 0 .25rem; }
 .banner { background: var(--urgent); color: #fff; padding: .5rem 1rem; font-weight: 600; }
 form.ask textarea { width: 100%; min-height: 5rem; font: inherit; padding: .5rem; }
 button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cursor: pointer; }
-:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+:focus-visible { outline: 3px solid #0b0c0c; outline-offset: 2px; }
 .answer { background: #fff; border: 1px solid var(--line); padding: 1rem; margin-top: 1rem; }
 .urgent { border-left: 6px solid var(--urgent); padding-left: .75rem; color: var(--urgent); }
 .urgent p { margin: .25rem 0; font-weight: 600; }
@@ -34,6 +38,8 @@ button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cu
 .example { color: var(--muted); font-style: italic; }
 .choices form { display: inline; }
 .sources, .privacy { color: var(--muted); font-size: .9rem; }
+.sources li { margin-bottom: .3rem; }
+.sources a { display: inline-block; padding: .2rem 0; }
 """
 
 
@@ -72,7 +78,8 @@ def _contact(contact: Contact) -> str:
 
 def _topic_buttons(topics: Iterable[tuple[int, str, str]]) -> str:
     return "".join(
-        f'<form method="post" action="/ask"><input type="hidden" name="topic" value="{_e(tid)}">'
+        f'<form method="post" action="{ASK_ACTION}">'
+        f'<input type="hidden" name="topic" value="{_e(tid)}">'
         f'<button type="submit">{number}. {_e(title)}</button></form>'
         for number, tid, title in topics
     )
@@ -81,7 +88,10 @@ def _topic_buttons(topics: Iterable[tuple[int, str, str]]) -> str:
 def render_reply(reply: Reply) -> str:
     """A reply as an HTML fragment: urgent lead first, then the rest in the core's order."""
     numbered = offered(reply)
-    out: list[str] = ['<section class="answer" aria-live="polite" aria-label="Answer">']
+    label = (
+        "Urgent: call 999 now if a child is in danger. Answer" if reply.urgent_lead else "Answer"
+    )
+    out: list[str] = [f'<section id="answer" class="answer" tabindex="-1" aria-label="{label}">']
     if reply.urgent_lead:
         lines = "".join(f"<p>{_e(line)}</p>" for line in reply.urgent_lead)
         out.append(f'<div class="urgent" role="alert">{lines}</div>')
@@ -114,15 +124,35 @@ def render_reply(reply: Reply) -> str:
     return "".join(out)
 
 
-def page(body: str = "", *, error: str = "") -> str:
-    """The whole chat page, with an optional answer fragment or error message."""
-    error_html = f'<p class="warning" role="alert">{_e(error)}</p>' if error else ""
+def reply_title(reply: Reply) -> str:
+    """The page title for a reply: what came back, in a few words."""
+    if reply.urgent_lead:
+        return "Urgent: call 999 if a child is in danger"
+    if reply.topic is not None:
+        return reply.topic.title
+    if reply.choices:
+        return "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean?"
+    return "Not sure"
+
+
+def page(body: str = "", *, error: str = "", title: str = "") -> str:
+    """The whole chat page, with an optional answer fragment (and its `title`) or error
+    message. The question box takes focus only on the empty page: after a reply, the answer
+    does."""
+    error_html = (
+        f'<p id="answer" class="warning" role="alert" tabindex="-1">{_e(error)}</p>'
+        if error
+        else ""
+    )
+    heading = f"Error: {error}" if error else title
+    full_title = f"{_e(heading)} - Safeguarding guidance" if heading else "Safeguarding guidance"
+    focus = "" if body or error else " autofocus"
     return f"""<!doctype html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Safeguarding guidance</title>
+<title>{full_title}</title>
 <link rel="stylesheet" href="/static/chat.css">
 </head>
 <body>
@@ -131,9 +161,9 @@ def page(body: str = "", *, error: str = "") -> str:
 <h1>Safeguarding guidance</h1>
 <p>Ask about a concern for a child: signs of exploitation, what to do after a disclosure, who to
 call. Describe the situation without names or identifying details.</p>
-<form class="ask" method="post" action="/ask">
+<form class="ask" method="post" action="{ASK_ACTION}">
 <label for="question">Your question</label>
-<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required autofocus>
+<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required{focus}>
 </textarea>
 <button type="submit">Ask</button>
 </form>

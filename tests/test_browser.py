@@ -214,6 +214,65 @@ def test_chat_with_the_keyboard_only_shows_the_answer_and_contacts(
     assert "example, not a real number" in text
 
 
+def test_after_asking_focus_is_on_the_answer_and_the_title_says_what_came_back(
+    tmp_path: Path, shipped_bot: Bot
+) -> None:
+    """A screen reader starts at the reply, not back in the empty question box above it: after
+    asking (and after picking a topic), focus is on the answer, and the page title names it."""
+
+    async def use(page: Page, base: str) -> tuple[str, str, str, str, bool]:
+        await ask_with_keyboard(page, base, "she's just told me her uncle is hurting her")
+        urgent = (await focused_id(page), await page.title())
+        await ask_with_keyboard(page, base, "who is the lado")
+        lado = await page.title()
+        await page.goto(base + "/")
+        blank_focus = await focused_id(page)
+        return urgent[0], urgent[1], lado, blank_focus, "autofocus" in await page.content()
+
+    focused, urgent_title, lado_title, blank_focus, autofocus = in_browser(
+        tmp_path, shipped_bot, use
+    )
+    assert focused == "answer"
+    assert urgent_title.startswith("Urgent: call 999")
+    assert lado_title.startswith("Allegations against staff, the LADO")
+    assert (blank_focus, autofocus) == ("question", True)  # the empty page: straight to typing
+
+
+def test_focus_ring_and_source_links_meet_wcag_contrast_and_target_size(
+    tmp_path: Path, shipped_bot: Bot
+) -> None:
+    """The keyboard focus ring is dark enough to see on the page (3:1, WCAG 1.4.11) and each
+    source link is at least 24 CSS pixels tall (WCAG 2.5.8)."""
+
+    async def use(page: Page, base: str) -> tuple[str, list[float]]:
+        await ask_with_keyboard(page, base, "who is the lado")
+        await tab_to_button(page, "Ask")
+        ring = str(await page.evaluate("getComputedStyle(document.activeElement).outlineColor"))
+        heights = [
+            box["height"]
+            for link in await page.locator(".sources a").all()
+            if (box := await link.bounding_box()) is not None
+        ]
+        return ring, heights
+
+    ring, heights = in_browser(tmp_path, shipped_bot, use)
+    red, green, blue = (int(v) for v in ring[ring.index("(") + 1 : ring.index(")")].split(",")[:3])
+    assert contrast((red, green, blue), (0xF6, 0xF6, 0xF4)) >= 3.0, ring
+    assert heights and min(heights) >= 24, heights
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG's contrast ratio of two sRGB colours."""
+
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        channels = [c / 255 for c in rgb]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def test_chat_urgent_question_shows_999_first_in_the_browser(
     tmp_path: Path, shipped_bot: Bot
 ) -> None:

@@ -74,7 +74,7 @@ def test_urgent_question_on_the_page_shows_999_before_the_answer(shipped_bot: Bo
         return await response.text()
 
     page = with_client(shipped_bot, use)
-    answer = page[page.index('<section class="answer"') :]
+    answer = page[page.index('<section id="answer"') :]
     assert answer.index(CALL_999) < answer.index("<h2>")
 
 
