@@ -222,10 +222,14 @@ def test_after_asking_focus_is_on_the_answer_and_the_title_says_what_came_back(
 
     async def use(page: Page, base: str) -> tuple[str, str, str, str, bool]:
         await ask_with_keyboard(page, base, "she's just told me her uncle is hurting her")
+        # The browser moves focus (to the fragment's target, or to an autofocus box) once it
+        # has laid the page out, a moment after the load event: wait for it, boundedly.
+        await page.wait_for_function("document.activeElement.id === 'answer'", timeout=5_000)
         urgent = (await focused_id(page), await page.title())
         await ask_with_keyboard(page, base, "who is the lado")
         lado = await page.title()
         await page.goto(base + "/")
+        await page.wait_for_function("document.activeElement.id === 'question'", timeout=5_000)
         blank_focus = await focused_id(page)
         return urgent[0], urgent[1], lado, blank_focus, "autofocus" in await page.content()
 
