@@ -247,7 +247,7 @@ async def dashboard(request: web.Request, session: str) -> web.Response:
     report: Report | None
     try:
         activity = await asyncio.to_thread(recorder.storage.activity, days)
-        report = build_report(activity, days)
+        report = await asyncio.to_thread(build_report, activity, days)  # off the event loop
     except Exception as error:  # the page still shows the knowledge base's health
         logs.LOGGER.warning(
             "admin report failed",

@@ -10,12 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, utils
+from rapidfuzz import fuzz, process, utils
 
 from bot.storage import Activity, UnansweredRow
 
 # Redacted questions at least this alike (token_sort_ratio, 0-100) are shown as one group.
 GROUP_SIMILARITY = 80.0
+GROUP_CHARS = 300  # questions are grouped by their start
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,16 @@ def build_report(activity: Activity, days: int, top: int = 20) -> Report:
 
 def group_questions(rows: Sequence[UnansweredRow]) -> list[QuestionGroup]:
     """Group near-duplicate questions; most asked first, then most recent."""
+    keys: list[str] = []
     groups: list[tuple[str, list[UnansweredRow]]] = []
     for row in rows:
-        key = utils.default_process(row.question)
-        for group_key, members in groups:
-            if fuzz.token_sort_ratio(key, group_key) >= GROUP_SIMILARITY:
-                members.append(row)
-                break
+        # Words sorted once here, so a plain ratio is token_sort_ratio without re-sorting.
+        key = " ".join(sorted(utils.default_process(row.question[:GROUP_CHARS]).split()))
+        found = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=GROUP_SIMILARITY)
+        if found is not None:
+            groups[found[2]][1].append(row)
         else:
+            keys.append(key)
             groups.append((key, [row]))
     result = [
         QuestionGroup(

@@ -31,6 +31,10 @@ UNANSWERED = (Outcome.NOT_SURE, Outcome.AMBIGUOUS)
 # The id of a kept reply, as feedback buttons carry it.
 RECORD_ID = re.compile(r"[0-9a-f]{32}")
 EVENT_TTL_DAYS = 2
+# The admin's inbox reads at most this many kept questions, newest first: anyone can post
+# questions, and grouping them costs time that grows with their number squared.
+MAX_UNANSWERED_ROWS = 1_000
+KEPT_QUESTION_CHARS = 2_000
 
 
 class StorageError(Exception):
@@ -64,7 +68,12 @@ class AnswerRecord:
             urgent=reply.urgent,
             score=reply.score,
             offered=tuple(topic.id for topic in reply.choices),
-            redacted_question=redact(clean(question.text)).text[:2_000] if unanswered else None,
+            redacted_question=(
+                # Twice the kept length is read, so a long paste costs no more than that.
+                redact(clean(question.text[: KEPT_QUESTION_CHARS * 2])).text[:KEPT_QUESTION_CHARS]
+                if unanswered
+                else None
+            ),
         )
 
 
@@ -358,9 +367,9 @@ class SqlStorage:
                 self._sql(
                     "SELECT u.day, a.channel, a.outcome, u.question, u.offered, a.score "
                     "FROM unanswered u JOIN answers a ON a.id = u.answer_id "
-                    "WHERE u.day >= ? ORDER BY u.day DESC, a.score DESC"
+                    "WHERE u.day >= ? ORDER BY u.day DESC, a.score DESC LIMIT ?"
                 ),
-                (since,),
+                (since, MAX_UNANSWERED_ROWS),
             )
             unanswered = [
                 UnansweredRow(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), float(r[5]))

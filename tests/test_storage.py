@@ -163,3 +163,21 @@ def test_several_records_are_kept_in_one_call(storage: SqlStorage, shipped_bot: 
     activity = storage.activity(days=1, today=TODAY)
     assert sum(row[5] for row in activity.answers) == 3
     assert len(activity.unanswered) == sum(r.redacted_question is not None for r in records)
+
+
+def test_the_inbox_reads_only_the_newest_kept_questions(
+    storage: SqlStorage, shipped_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone can post questions the bot cannot answer, and grouping them for the admin costs
+    time that grows with their number squared: the inbox reads the newest few, never all."""
+    monkeypatch.setattr("bot.storage.MAX_UNANSWERED_ROWS", 3)
+    kept = [
+        record(shipped_bot, f"printer jammed again number {n}", day=TODAY - timedelta(days=n))
+        for n in range(5)
+    ]
+    assert all(r.redacted_question is not None for r in kept)
+    storage.record_answers(kept)
+    activity = storage.activity(days=10, today=TODAY)
+    assert [row.day for row in activity.unanswered] == [
+        (TODAY - timedelta(days=n)).isoformat() for n in range(3)
+    ]
