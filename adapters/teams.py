@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import ipaddress
 import json
 import re
 import time
@@ -75,8 +76,13 @@ WELCOME = (
     f"{PRIVACY_REMINDER}"
 )
 AUTH_OFF = (
-    "Teams authentication is OFF (MicrosoftAppId is not set): anyone who can reach "
-    "/api/messages can post to the bot. For local testing only."
+    "Teams authentication is OFF (MicrosoftAppId is not set): /api/messages serves only "
+    "callers on this machine whose serviceUrl is on this machine (a local emulator). "
+    "For local testing only."
+)
+LOCAL_ONLY = (
+    "Teams authentication is off (MicrosoftAppId is not set), so only a local emulator on this "
+    "machine may use /api/messages"
 )
 TEAMS_OFF = (
     "Teams is off: MicrosoftAppId is not set, and production mode never serves "
@@ -769,6 +775,23 @@ def parse_activity(body: Any) -> Activity | None:
         return None
 
 
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_emulator(remote: str | None, service_url: str | None) -> bool:
+    """Whether a request may be served without authentication: it comes from this machine and
+    its replies go back to this machine, as from the Bot Framework Emulator."""
+    return _is_loopback(remote) and _is_loopback(urlsplit(service_url or "").hostname)
+
+
 def _refused(status: int, error: str) -> web.Response:
     logs.LOGGER.warning("refused", extra={"event": "refused", "channel": CHANNEL, "status": status})
     return web.json_response({"error": error}, status=status)
@@ -784,6 +807,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
     activity = parse_activity(body)
     if activity is None:
         return _refused(400, "the body must be a JSON Bot Framework Activity")
+    if not endpoint.authenticated and not local_emulator(request.remote, activity.service_url):
+        # Without a token to check, the bot would post wherever serviceUrl says: anyone who can
+        # reach the endpoint could make it send requests to any address it can reach.
+        return _refused(403, LOCAL_ONLY)
     header = request.headers.get("Authorization", "")
     try:
         invoke = await endpoint.adapter.process_activity(header, activity, endpoint.bot.on_turn)

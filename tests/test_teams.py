@@ -29,7 +29,14 @@ from adapters.app import create_app
 from adapters.logs import JsonFormatter
 from adapters.recording import RECORDER_KEY
 from adapters.settings import Settings, SettingsError, TeamsSettings
-from adapters.teams import TEAMS_KEY, RetryPolicy, message_text, to_card, to_question
+from adapters.teams import (
+    TEAMS_KEY,
+    RetryPolicy,
+    local_emulator,
+    message_text,
+    to_card,
+    to_question,
+)
 from bot import Bot, Question
 from bot.compose import CALL_999, EXAMPLE_LABEL, PRIVACY_REMINDER, PRIVACY_WARNING, plain_text
 from bot.models import Outcome
@@ -601,6 +608,38 @@ def test_without_app_id_authentication_is_off_and_said_loudly(
     assert peer.sent[0].authorization == ""
     [warning] = [r for r in caplog.records if getattr(r, "event", "") == "teams_auth_off"]
     assert warning.levelno == logging.WARNING
+
+
+def test_without_app_id_a_reply_address_off_this_machine_is_refused(
+    shipped_bot: Bot, peer: Peer
+) -> None:
+    """With authentication off nothing vouches for serviceUrl, and the bot posts its reply
+    there: an activity asking it to reply anywhere but this machine is refused, so no one who
+    can reach the endpoint can make the bot send requests to other addresses."""
+    body = activity(peer, serviceUrl="http://metadata.invalid/internal?x=1#")
+    status = with_app(shipped_bot, {}, post(body))
+    assert (status, peer.sent) == (403, [])
+
+
+@pytest.mark.parametrize(
+    ("remote", "service_url", "allowed"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:3978/", True),
+        ("::1", "http://localhost:50000", True),
+        ("127.0.0.1", "http://[::1]:50000/", True),
+        ("203.0.113.7", "http://127.0.0.1:3978/", False),  # a caller elsewhere
+        ("127.0.0.1", "http://169.254.169.254/latest/", False),  # a cloud metadata service
+        ("127.0.0.1", "http://10.0.0.5/admin", False),
+        ("127.0.0.1", "https://smba.trafficmanager.net/uk/", False),
+        (None, "http://127.0.0.1/", False),
+        ("127.0.0.1", None, False),
+    ],
+)
+def test_only_a_local_emulator_is_served_without_authentication(
+    remote: str | None, service_url: str | None, allowed: bool
+) -> None:
+    """Without MicrosoftAppId, the caller and the reply address must both be this machine."""
+    assert local_emulator(remote, service_url) is allowed
 
 
 def test_production_never_serves_teams_without_authentication(shipped_bot: Bot, peer: Peer) -> None:
