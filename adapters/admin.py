@@ -130,7 +130,7 @@ class AdminAuth:
     def session_valid(self, value: str, now: float | None = None) -> bool:
         """True for an unexpired session signed with this token's key."""
         parts = value.split(".")
-        if len(parts) != 3 or not parts[0].isdigit():
+        if len(parts) != 3 or not _small_number(parts[0]):
             return False
         expected = self.sign_session(int(parts[0]), parts[1])
         if not hmac.compare_digest(expected.encode(), value.encode()):
@@ -340,8 +340,14 @@ def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html")
 
 
+def _small_number(raw: str) -> bool:
+    """ASCII digits only, and few of them: "²" is a digit to `isdigit` but not to `int`, and
+    `int` refuses more than 4,300 digits."""
+    return 0 < len(raw) <= 12 and raw.isascii() and raw.isdigit()
+
+
 def _days(raw: str) -> int:
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else DEFAULT_DAYS
+    return int(raw) if _small_number(raw) and 1 <= int(raw) <= MAX_DAYS else DEFAULT_DAYS
 
 
 def _document(title: str, body: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters import admin, slack, teams
+from adapters import admin, logs, slack, teams
 from adapters import web as webchat
 from adapters.console import reply_json
 from adapters.recording import RECORDER_KEY, Recorder, recorder_context
@@ -36,6 +36,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
+    # Browsers heed it only over HTTPS (the PaaS's router): after one visit, never plain HTTP.
+    "Strict-Transport-Security": "max-age=31536000",
+    "Server": "safeguarding-bot",  # not aiohttp's, which names its and Python's versions
 }
 
 
@@ -151,6 +154,12 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
     except web.HTTPException as error:
         error.headers.update(SECURITY_HEADERS)
         raise
+    except Exception as error:  # a bug: a plain 500 with the headers, the type logged
+        logs.LOGGER.error(
+            "request failed",
+            extra={"event": "request_failed", "error_type": type(error).__name__},
+        )
+        response = web.Response(status=500, text="Something went wrong. Please try again.")
     response.headers.update(SECURITY_HEADERS)
     return response
 

@@ -185,6 +185,8 @@ def test_forged_session_cookie_is_refused(tmp_path: Path) -> None:
             AdminAuth("some-other-token-of-16+chars").new_session(),
             "anything",
             "",
+            f"{'9' * 4_400}.{nonce}.{signature}",  # more digits than int() will read
+            f"\u00b2.{nonce}.{signature}",  # a digit to isdigit(), not to int()
         ]
         statuses = []
         for value in forged:
@@ -192,7 +194,21 @@ def test_forged_session_cookie_is_refused(tmp_path: Path) -> None:
             statuses.append(response.status)
         return statuses
 
-    assert run_app(tmp_path, use) == [303, 303, 303, 303]
+    assert run_app(tmp_path, use) == [303] * 6
+
+
+@pytest.mark.parametrize("days", ["\u00b2", "1" * 5_000, "-3", "0", "abc"])
+def test_a_days_value_that_is_no_small_number_shows_the_default_report(
+    tmp_path: Path, days: str
+) -> None:
+    """`?days=` that is not a whole number from 1 to the maximum shows the default period."""
+
+    async def use(client: Client) -> int:
+        session = await log_in(client)
+        response = await client.get("/admin", params={"days": days}, headers=cookie(session))
+        return response.status
+
+    assert run_app(tmp_path, use) == 200
 
 
 def test_expired_session_cookie_is_refused(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from adapters.app import create_app
 from adapters.logs import JsonFormatter
 from adapters.settings import Settings
-from bot import Bot
+from bot import Bot, Question, Reply
 from bot.compose import CALL_999
 from tests.conftest import run_app
 
@@ -120,6 +120,46 @@ def test_pages_carry_security_headers(shipped_bot: Bot) -> None:
     headers = with_client(shipped_bot, use)
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Cache-Control"] == "no-store"
+
+
+def test_pages_carry_strict_transport_security_and_no_server_versions(shipped_bot: Bot) -> None:
+    """Browsers are told to come back over HTTPS only, and the Server header names no versions
+    of the software behind it."""
+
+    async def use(client: TestClient[Any, Any]) -> dict[str, str]:
+        response = await client.get("/")
+        return dict(response.headers)
+
+    headers = with_client(shipped_bot, use)
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["Server"] == "safeguarding-bot"
+
+
+class BrokenBot(Bot):
+    """A bot with a bug: every answer raises."""
+
+    def answer(self, question: Question) -> Reply:
+        raise RuntimeError("a bug, with " + question.text)
+
+
+def test_a_bug_is_a_plain_500_with_the_security_headers(
+    shipped_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error is a 500 page that quotes nothing, carries the same security headers
+    as every other response, and is logged by its type only."""
+    broken = BrokenBot(shipped_bot.knowledge)
+
+    async def use(client: TestClient[Any, Any]) -> tuple[int, dict[str, str], str]:
+        response = await client.post("/ask", data={"question": "my pupil Jayden said"})
+        return response.status, dict(response.headers), await response.text()
+
+    with caplog.at_level(logging.ERROR):
+        status, headers, text = with_client(broken, use)
+    assert status == 500
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "Jayden" not in text
+    failed = [r for r in caplog.records if getattr(r, "event", "") == "request_failed"]
+    assert [getattr(r, "error_type", "") for r in failed] == ["RuntimeError"]
 
 
 def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
