@@ -5,6 +5,7 @@ The Procfile, `safeguarding-bot serve` and the tests all build the app here.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -146,6 +147,26 @@ async def api_ask(request: web.Request) -> web.Response:
     return web.json_response(reply_json(answered.reply))
 
 
+BODY_READ_SECONDS = 10.0  # a real client sends a question in milliseconds
+
+
+@web.middleware
+async def read_body_in_time(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Read a request's body (at most MAX_BODY_BYTES) within BODY_READ_SECONDS, or answer 408:
+    a client that trickles a body, or stops before its end, does not hold a connection and
+    its buffer for ever. The handler then reads the body from memory."""
+    if request.can_read_body:
+        try:
+            async with asyncio.timeout(BODY_READ_SECONDS):
+                await request.read()
+        except TimeoutError:
+            raise web.HTTPRequestTimeout(
+                text="The request's body took too long to arrive."
+            ) from None
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     """Add security headers to every response, errors included."""
@@ -183,7 +204,9 @@ def create_app(
 
     `bot` and `storage` default to what the settings name (the knowledge directory; SQLite or
     PostgreSQL)."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[security_headers])
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[security_headers, read_body_in_time]
+    )
     app[SETTINGS_KEY] = settings
     if storage is None:
         recorder = Recorder(open_storage(settings), settings.retention_days, open_storage(settings))

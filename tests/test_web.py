@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -160,6 +161,30 @@ def test_a_bug_is_a_plain_500_with_the_security_headers(
     assert "Jayden" not in text
     failed = [r for r in caplog.records if getattr(r, "event", "") == "request_failed"]
     assert [getattr(r, "error_type", "") for r in failed] == ["RuntimeError"]
+
+
+def test_a_body_that_stops_arriving_gets_408_not_a_held_connection(
+    shipped_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that announces a body and sends only part of it is answered 408 once the
+    body's time is up: it cannot hold the server's memory for ever."""
+    monkeypatch.setattr("adapters.app.BODY_READ_SECONDS", 0.5, raising=False)
+
+    async def use(client: TestClient[Any, Any]) -> bytes:
+        host, port = client.server.host, client.server.port
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(
+            b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"question":'
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+        writer.close()
+        await writer.wait_closed()
+        return status_line
+
+    assert with_client(shipped_bot, use).startswith(b"HTTP/1.1 408")
 
 
 def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
