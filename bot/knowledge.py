@@ -269,6 +269,22 @@ def _load_contacts(path: Path, problems: list[Problem]) -> dict[str, Contact]:
     return contacts
 
 
+# Ofcom's numbers for drama (https://www.ofcom.org.uk/phones-and-broadband/phone-numbers/
+# numbers-for-drama): never allocated, so a fictional example can use them and nothing else can.
+_DRAMA_NUMBERS = re.compile(
+    r"0(?:1632960|7700900|2079460|11[3-8]4960|1214960|1314960|1414960|1514960|1614960"
+    r"|1914980|2896496|2920180|8081570|9098790|3069990)[0-9]{3}"
+)
+
+
+def is_drama_number(number: str) -> bool:
+    """Whether a UK number is one Ofcom keeps for drama (01632 960xxx, 07700 900xxx...)."""
+    digits = re.sub(r"[^0-9]", "", number)
+    if digits.startswith("44"):
+        digits = "0" + digits[2:]
+    return bool(_DRAMA_NUMBERS.fullmatch(digits))
+
+
 def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     contact_id = raw.get("id")
     what = f"contact '{contact_id}'" if isinstance(contact_id, str) else "contact"
@@ -291,6 +307,12 @@ def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     for number, line in fields.texts("phones"):
         if not phone_numbers(number):
             out.add(line, f"{what}: '{number}' does not look like a UK phone number")
+        elif not example and is_drama_number(number):
+            out.add(
+                line,
+                f"{what}: '{number}' is in Ofcom's range for drama, which no one answers; "
+                "mark the contact 'example: true' or give its real number",
+            )
     return Contact(
         id=contact_id,
         name=fields.text("name"),

@@ -9,6 +9,7 @@ from bot.compose import (
     CALL_999,
     EXAMPLE_LABEL_NO_NUMBER,
     PRIVACY_REMINDER,
+    PRIVACY_WARNING,
     contact_line,
     plain_text,
 )
@@ -204,11 +205,13 @@ def test_identifying_details_get_a_privacy_warning_first(shipped_bot: Bot) -> No
 
 
 def test_privacy_warning_comes_after_the_999_lead(shipped_bot: Bot) -> None:
-    """Even with identifying details, an urgent reply's first line is the 999 instruction."""
+    """Even with identifying details, an urgent reply's first line is the 999 instruction; the
+    warning about the details is still there, after it."""
     reply = shipped_bot.answer(Question("Kayleigh Jones is in a car with men right now"))
-    lines = plain_text(reply).splitlines()
-    assert lines[0] == f"! {CALL_999}"
-    assert reply.privacy_warning in plain_text(reply)
+    text = plain_text(reply)
+    assert text.splitlines()[0] == f"! {CALL_999}"
+    assert reply.privacy_warning == PRIVACY_WARNING
+    assert text.index(CALL_999) < text.index(PRIVACY_WARNING)
 
 
 def test_general_questions_get_no_privacy_warning(shipped_bot: Bot) -> None:

@@ -219,6 +219,18 @@ def test_contact_reach_number_must_be_listed_in_phones(knowledge_dir: KnowledgeD
     ]
 
 
+def test_a_drama_number_not_marked_as_an_example_is_a_problem(knowledge_dir: KnowledgeDir) -> None:
+    """A number from Ofcom's range for drama (the shipped examples use them) on a contact not
+    marked `example: true` would be shown to staff as real, with no label: `check` names it."""
+    knowledge_dir.replace("contacts.yaml", "    example: true\n", "")
+    line = knowledge_dir.line_of("contacts.yaml", 'phones: ["01632 960001"]')
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'contacts.yaml')}:{line}: contact 'dsl': '01632 960001' is in "
+        "Ofcom's range for drama, which no one answers; mark the contact 'example: true' or "
+        "give its real number"
+    ]
+
+
 def test_missing_required_file_is_reported(knowledge_dir: KnowledgeDir) -> None:
     """A knowledge directory without urgent.yaml cannot be used."""
     (knowledge_dir.root / "urgent.yaml").unlink()

@@ -16,7 +16,7 @@ from adapters.logs import JsonFormatter
 from adapters.settings import Settings
 from bot import Bot, Question, Reply
 from bot.compose import CALL_999
-from tests.conftest import run_app
+from tests.conftest import KnowledgeDir, run_app
 
 T = TypeVar("T")
 
@@ -79,14 +79,33 @@ def test_urgent_question_on_the_page_shows_999_before_the_answer(shipped_bot: Bo
     assert answer.index(CALL_999) < answer.index("<h2>")
 
 
-def test_question_text_is_escaped_in_the_page(shipped_bot: Bot) -> None:
-    """Markup typed into the chat is never rendered as markup."""
+def test_question_text_is_never_echoed_into_the_page(shipped_bot: Bot) -> None:
+    """What was typed is not written back into the page at all, markup or not."""
 
     async def use(client: TestClient[Any, Any]) -> str:
-        response = await client.post("/ask", data={"question": "<script>alert(1)</script>"})
+        response = await client.post("/ask", data={"question": "<script>alert(1)</script> zq"})
         return await response.text()
 
-    assert "<script>" not in with_client(shipped_bot, use)
+    page = with_client(shipped_bot, use)
+    assert "<script>" not in page and "alert(1)" not in page
+
+
+def test_knowledge_text_is_escaped_in_the_page(knowledge_dir: KnowledgeDir) -> None:
+    """An admin's title or answer holding markup is shown as text, never run as markup."""
+    knowledge_dir.replace("topics/main.yaml", "title: Signs of exploitation", 'title: "Signs <b>&"')
+    knowledge_dir.replace(
+        "topics/main.yaml", "Look for changes in behaviour.", "<script>alert(1)</script> & more"
+    )
+    bot = Bot.from_directory(knowledge_dir.root)
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/ask", data={"topic": "signs"})
+        return await response.text()
+
+    page = with_client(bot, use)
+    assert "<script>" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "Signs &lt;b&gt;&amp;" in page
 
 
 def test_offered_topic_button_answers_that_topic(shipped_bot: Bot) -> None:
