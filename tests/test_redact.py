@@ -811,6 +811,4 @@ def test_long_realistic_message_is_fully_redacted() -> None:
     """Every detail in a 10,000-character message is found, not only the first."""
     line = "Kerry Smith 07700 900123 kerry@example.com LS9 8AB 12/03/2011. "
     result = redact(line * 160)
-    assert "07700" not in result.text
-    assert "Kerry" not in result.text
-    assert result.text.count("[PHONE]") == 160
+    assert result.text == "[NAME] [PHONE] [EMAIL] [POSTCODE] [DATE]. " * 160

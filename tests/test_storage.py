@@ -165,6 +165,18 @@ def test_several_records_are_kept_in_one_call(storage: SqlStorage, shipped_bot: 
     assert len(activity.unanswered) == sum(r.redacted_question is not None for r in records)
 
 
+def test_a_batch_is_kept_whole_or_not_at_all(storage: SqlStorage, shipped_bot: Bot) -> None:
+    """The records of one call share one transaction: when the last cannot be kept (here, an
+    id already used), none of the batch is, so a retry cannot keep some of them twice."""
+    first = record(shipped_bot, "who is the lado")
+    storage.record_answers([first])
+    batch = [record(shipped_bot, "printer jammed"), record(shipped_bot, "what is cse"), first]
+    with pytest.raises(StorageError):
+        storage.record_answers(batch)
+    activity = storage.activity(days=1, today=TODAY)
+    assert sum(row[5] for row in activity.answers) == 1
+
+
 def test_the_inbox_reads_only_the_newest_kept_questions(
     storage: SqlStorage, shipped_bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -121,9 +121,14 @@ def test_short_word_must_be_spelled_as_written() -> None:
 
 
 def test_correctly_spelled_rule_word_is_not_read_as_a_typo_of_another() -> None:
-    """A message word that is itself a rule word stays that word: "night" is not "right"."""
-    rules = rule(["right now"], unless=("last night",))
-    assert fires(rules, "last night now") == []
+    """A message word that is itself a rule word stays that word: "catfishes" (a rule word
+    here, and not in the common-word list) is not a typo of "catfished"."""
+    rules = [
+        rule(["catfished now"], rule_id="catfished"),
+        rule(["catfishes"], ["never"], rule_id="other"),
+    ]
+    assert fires(rules, "catfishes now") == []
+    assert fires(rules, "catfishd now") == ["catfished"]  # a real typo still reads as the word
 
 
 def test_common_english_word_is_not_read_as_a_typo_of_a_rule_word() -> None:
@@ -288,9 +293,11 @@ def test_symbol_in_an_unless_phrase_or_a_set_is_a_problem(
     assert any("rules do not read" in p for p in problems), problems
 
 
-def test_near_must_be_a_positive_whole_number(knowledge_dir: KnowledgeDir) -> None:
-    """`near: 0` or `near: soon` is reported; the rule is not silently loosened."""
-    knowledge_dir.replace("urgent.yaml", "    say:", "    near: 0\n    say:")
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "2.5", "true"])
+def test_near_must_be_a_positive_whole_number(knowledge_dir: KnowledgeDir, value: str) -> None:
+    """`near: 0`, a negative, a word, a fraction or yes/no is reported; the rule is neither
+    silently loosened nor switched off, and answering never trips over it."""
+    knowledge_dir.replace("urgent.yaml", "    say:", f"    near: {value}\n    say:")
     problems = [str(p) for p in check(knowledge_dir.root)]
     assert any("'near' must be a whole number" in p for p in problems), problems
 
