@@ -97,6 +97,7 @@ class Peer:
     cert: tuple[Path, Path]
     sent: list[Sent] = field(default_factory=list)
     attempts: int = 0
+    attempt_times: list[float] = field(default_factory=list)  # time.monotonic() of each
     token_requests: list[dict[str, str]] = field(default_factory=list)
     fail_with: list[tuple[int, Mapping[str, str]]] = field(default_factory=list)
     http_port: int = 0
@@ -181,6 +182,7 @@ class Peer:
 
     async def _activity(self, request: web.Request) -> web.Response:
         self.attempts += 1
+        self.attempt_times.append(time.monotonic())
         if self.fail_with:
             status, headers = self.fail_with.pop(0)
             return web.json_response(

@@ -113,6 +113,27 @@ def test_sighup_reloads_the_knowledge_base(served: Served) -> None:
     """After an edit, SIGHUP makes the running process answer from the new knowledge base."""
     path = served.knowledge / "topics" / "responding.yaml"
     text = path.read_text()
+    marker = "Ring the LADO before lunch (edited)."
+    start = text.index("  - id: allegations-lado")
+    at = text.index("If a child is in immediate danger, call 999.", start)
+    path.write_text(text[:at] + marker + " " + text[at:])
+    served.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    answer = ""
+    while time.monotonic() < deadline and marker not in answer:
+        answer = get(served.url + "/api/ask", {"question": "who is the lado"})[1]["text"]
+        time.sleep(0.1)
+    assert marker in answer
+    stop(served)
+
+
+def test_a_broken_edit_sent_by_sighup_is_rejected_and_the_old_base_answers(
+    served: Served,
+) -> None:
+    """A broken edit is refused as a whole: /readyz names the problem and the bot keeps
+    answering from the last good knowledge base."""
+    path = served.knowledge / "topics" / "responding.yaml"
+    text = path.read_text()
     path.write_text(text.replace("related: [", "related: [no-such-topic, ", 1))
     served.process.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 20

@@ -623,13 +623,14 @@ def test_unknown_event_type_gets_200_and_is_ignored(shipped_bot: Bot) -> None:
 
 
 def test_rate_limited_post_is_retried_after_retry_after(shipped_bot: Bot) -> None:
-    """A 429 from chat.postMessage is retried after Retry-After, and the answer gets through."""
+    """A 429 from chat.postMessage is retried once Retry-After has passed, and the answer gets
+    through."""
 
     async def use(s: Slack) -> list[Any]:
         s.peer.script(
             "chat.postMessage",
             Scripted(
-                status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "0"}
+                status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"}
             ),
         )
         await s.event(dm("who is the lado"))
@@ -637,6 +638,7 @@ def test_rate_limited_post_is_retried_after_retry_after(shipped_bot: Bot) -> Non
 
     first, second = with_slack(shipped_bot, use)
     assert first.params["blocks"] == second.params["blocks"]
+    assert second.at - first.at >= 0.9  # it waited as told
 
 
 def test_rate_limit_retries_are_bounded_and_the_failure_logged(

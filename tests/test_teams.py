@@ -561,9 +561,11 @@ def test_body_that_is_not_an_activity_is_refused_with_400(
 
 def test_throttled_send_is_retried(shipped_bot: Bot, peer: Peer) -> None:
     """A 429 then a 503 from the connector are retried, honouring Retry-After; the reply lands."""
-    peer.fail_with = [(429, {"Retry-After": "0"}), (503, {"Retry-After": "0"})]
+    peer.fail_with = [(429, {"Retry-After": "1"}), (503, {"Retry-After": "0"})]
     status = with_app(shipped_bot, peer.environment(), post(activity(peer), peer.token()))
     assert (status, peer.attempts, len(peer.sent)) == (200, 3, 1)
+    first, second, _ = peer.attempt_times
+    assert second - first >= 0.9  # it waited as told
 
 
 def test_send_that_keeps_failing_is_logged_and_the_bot_stays_up(
