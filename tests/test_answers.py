@@ -183,11 +183,12 @@ def test_related_topics_are_offered(shipped_bot: Bot) -> None:
     ],
 )
 def test_bad_input_gets_a_short_clear_reply(shipped_bot: Bot, text: str) -> None:
-    """Empty, huge, emoji, markup, other scripts, control characters: a reply, never an error."""
+    """Empty, huge, emoji, markup, other scripts, control characters: a reply, never an error;
+    a short one (nothing typed is echoed back), with contacts."""
     reply = shipped_bot.answer(Question(text))
-    assert reply.outcome in (Outcome.NOT_SURE, Outcome.AMBIGUOUS, Outcome.ANSWERED)
+    assert reply.outcome is not Outcome.ANSWERED or reply.topic is not None
     assert reply.contacts
-    assert plain_text(reply)
+    assert len(plain_text(reply)) < 6_000
 
 
 def test_empty_message_asks_for_a_question(shipped_bot: Bot) -> None:
