@@ -130,7 +130,10 @@ def test_fixing_a_broken_edit_clears_the_problems(knowledge: Path, tmp_path: Pat
 
 
 def test_no_request_sees_a_half_loaded_base(knowledge: Path, tmp_path: Path) -> None:
-    """While reloads run back to back, every answer comes whole from one knowledge base."""
+    """While reloads of the same files run back to back, every question is answered, and the
+    same way: a reload never leaves the bot without a knowledge base or with a part of one.
+    (The swap is one assignment of a whole Bot; replies that mix two different bases are not
+    tested here.)"""
 
     async def use(client: TestClient[Any, Any]) -> list[Any]:
         reloader = client.server.app[RELOADER_KEY]
