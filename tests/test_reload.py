@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ from adapters.reload import RELOADER_KEY, Reloader
 from adapters.service import ChatService
 from adapters.settings import Settings
 from bot import Bot
+from bot.engine import build
 from bot.knowledge import KnowledgeError, Problem
 from bot.models import Where
 from bot.storage import SQLiteStorage
@@ -175,3 +178,16 @@ def test_a_build_process_that_dies_is_a_rejected_reload(shipped_bot: Bot) -> Non
     (problem,) = reloader.state.problems
     assert "the build process stopped" in problem
     assert service.bot is shipped_bot
+
+
+def test_a_reload_leaves_no_file_behind(
+    shipped_bot: Bot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The built bot comes back through a temporary file; it is gone after a good reload and
+    after a refused one."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    good = Reloader(ChatService(shipped_bot), functools.partial(build, SHIPPED), SHIPPED)
+    assert asyncio.run(good.reload("test")) is True
+    refused = Reloader(ChatService(shipped_bot), _refuse_naming_this_process, SHIPPED)
+    assert asyncio.run(refused.reload("test")) is False
+    assert list(tmp_path.iterdir()) == []
