@@ -577,14 +577,17 @@ def _inbox_section(report: Report | None, topics: Mapping[str, Topic], csrf: str
         )
         offered = f"; offered {', '.join(group.offered)}" if group.offered else ""
         items.append(
-            f"<li><blockquote>{_e(group.question)}</blockquote>"
+            f'<li><blockquote id="question-{n}">{_e(group.question)}</blockquote>'
             f'<p class="meta">Asked {group.count} time(s), last {_e(group.last_day)}, on '
             f"{_e(', '.join(group.channels))}{_e(offered)}</p>"
+            # Each control names the question it acts on, for a screen reader moving by control.
             f'<form method="post" action="/admin/example">{_csrf_field(csrf)}'
             f'<input type="hidden" name="question" value="{_e(group.question)}">'
             f'<label class="inline" for="topic-{n}">Add as an example of</label>'
-            f'<select id="topic-{n}" name="topic" required>{options}</select> '
-            f'<button type="submit">Show the YAML to paste</button></form></li>'
+            f'<select id="topic-{n}" name="topic" required aria-describedby="question-{n}">'
+            f"{options}</select> "
+            f'<button type="submit" aria-describedby="question-{n}">Show the YAML to paste'
+            f"</button></form></li>"
         )
     return head + f"<ol>{''.join(items)}</ol></section>"
 

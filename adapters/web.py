@@ -26,7 +26,8 @@ body { font: 1rem/1.5 system-ui, sans-serif; color: var(--ink); margin: 0; backg
 main { max-width: 46rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.15rem; margin: 1rem 0 .25rem; }
-.banner { background: var(--urgent); color: #fff; padding: .5rem 1rem; font-weight: 600; }
+.banner { background: var(--urgent); color: #fff; padding: .5rem 1rem; font-weight: 600;
+  margin: 0; }
 form.ask textarea { width: 100%; min-height: 5rem; font: inherit; padding: .5rem; }
 button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cursor: pointer; }
 :focus-visible { outline: 3px solid #0b0c0c; outline-offset: 2px; }
@@ -156,14 +157,14 @@ def page(body: str = "", *, error: str = "", title: str = "") -> str:
 <link rel="stylesheet" href="/static/chat.css">
 </head>
 <body>
-<div class="banner">If a child is in immediate danger, call 999 now.</div>
+<header><p class="banner">If a child is in immediate danger, call 999 now.</p></header>
 <main>
 <h1>Safeguarding guidance</h1>
-<p>Ask about a concern for a child: signs of exploitation, what to do after a disclosure, who to
-call. Describe the situation without names or identifying details.</p>
+<p id="ask-help">Ask about a concern for a child: signs of exploitation, what to do after a
+disclosure, who to call. Describe the situation without names or identifying details.</p>
 <form class="ask" method="post" action="{ASK_ACTION}">
 <label for="question">Your question</label>
-<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required{focus}>
+<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required aria-describedby="ask-help"{focus}>
 </textarea>
 <button type="submit">Ask</button>
 </form>

@@ -394,6 +394,21 @@ def test_inbox_shows_only_redacted_text_and_a_topic_picker(tmp_path: Path) -> No
     assert '<option value="whistleblowing"' in inbox
 
 
+def test_each_inbox_control_names_the_question_it_acts_on(tmp_path: Path) -> None:
+    """A screen reader moving from control to control hears which question a topic picker or
+    button is for: each is described by its question."""
+
+    async def use(client: Client) -> str:
+        await ask(client, IDENTIFYING)
+        return await admin_page(client, await log_in(client))
+
+    page = run_app(tmp_path, use)
+    inbox = page[page.index('id="inbox-h"') :]
+    assert '<blockquote id="question-1">' in inbox
+    assert '<select id="topic-1" name="topic" required aria-describedby="question-1">' in inbox
+    assert '<button type="submit" aria-describedby="question-1">' in inbox
+
+
 def test_copying_a_question_shows_the_yaml_snippet_and_its_file(tmp_path: Path) -> None:
     """Picking a topic for an inbox question shows the `- question` line to paste under that
     topic's examples, indented as in its file, and the file it lives in."""

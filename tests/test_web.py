@@ -206,6 +206,20 @@ def test_a_body_that_stops_arriving_gets_408_not_a_held_connection(
     assert with_client(shipped_bot, use).startswith(b"HTTP/1.1 408")
 
 
+def test_the_chat_page_has_landmarks_and_a_described_question_box(shipped_bot: Bot) -> None:
+    """The 999 line sits in the page's header landmark, and the question box is described by
+    the instruction not to type names, so a screen reader reads it on reaching the box."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        return await (await client.get("/")).text()
+
+    page = with_client(shipped_bot, use)
+    assert '<header><p class="banner">If a child is in immediate danger, call 999' in page
+    assert 'aria-describedby="ask-help"' in page
+    help_text = page[page.index('<p id="ask-help">') :]
+    assert help_text.index("without names or identifying details") < help_text.index("</p>")
+
+
 def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
     """`POST /api/ask` returns the same JSON as `ask --json`."""
 
