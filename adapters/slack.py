@@ -549,7 +549,18 @@ def build_bolt_app(
         retry nobody can vouch for yet (the database is away) goes on, marked UNSURE: the
         listener settles it before answering, after the acknowledgement."""
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
+        signature = request.headers.get("x-slack-signature", [None])[0]
+        if not (isinstance(event_id, str) and event_id) and signature:
+            # A slash command or a button click has no event id, and Slack never resends one:
+            # the same signed request twice is a replay (accepted for five minutes by the
+            # signature check), so it is dropped.
+            if await seen.claim(f"signed:{signature}", redelivery=False) is Claim.SEEN:
+                logs.LOGGER.info(
+                    "slack_duplicate_dropped",
+                    extra={"event": "slack_duplicate_dropped", "retry_num": None},
+                )
+                return BoltResponse(status=200, body="")
+        elif isinstance(event_id, str) and event_id:
             retry = request.headers.get("x-slack-retry-num", [None])[0]
             key = f"event:{event_id}"
             claim = await seen.claim(key, redelivery=retry is not None)

@@ -164,7 +164,8 @@ def page(body: str = "", *, error: str = "", title: str = "") -> str:
 disclosure, who to call. Describe the situation without names or identifying details.</p>
 <form class="ask" method="post" action="{ASK_ACTION}">
 <label for="question">Your question</label>
-<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required aria-describedby="ask-help"{focus}>
+<textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required
+ aria-describedby="ask-help"{focus}>
 </textarea>
 <button type="submit">Ask</button>
 </form>

@@ -389,6 +389,39 @@ def test_slash_command_is_acknowledged_and_answered_ephemerally(shipped_bot: Bot
     assert "LADO" in block_text(call.params["blocks"])
 
 
+def test_a_replayed_slash_command_is_answered_once(shipped_bot: Bot) -> None:
+    """Slack never resends a slash command; the same signed request twice (a replay within the
+    five minutes the signature allows) is acknowledged and dropped. A new command is answered."""
+
+    def command(text: str, url: str) -> bytes:
+        return form_body(
+            {
+                "command": "/safeguarding",
+                "text": text,
+                "user_id": "U0001",
+                "channel_id": "C0001",
+                "team_id": "T0001",
+                "response_url": url,
+                "trigger_id": "1.2.3",
+            }
+        )
+
+    async def use(s: Slack) -> list[Any]:
+        url = s.peer.response_url()
+        stamp = int(time.time())
+        body = command("who is the lado", url)
+        first = await s.post(body, content_type=FORM, timestamp=stamp)
+        await s.peer.wait_for("response_url")
+        again = await s.post(body, content_type=FORM, timestamp=stamp)
+        await s.post(command("what is cse", url), content_type=FORM, timestamp=stamp)
+        assert first[0] == again[0] == 200
+        return await s.peer.wait_for("response_url", count=2)
+
+    first, second = with_slack(shipped_bot, use)
+    assert "LADO" in block_text(first.params["blocks"])
+    assert "LADO" not in block_text(second.params["blocks"])  # the new command, not the replay
+
+
 def test_topic_button_answers_that_topic_in_the_same_thread(shipped_bot: Bot) -> None:
     """Clicking a topic button posts that topic's answer in the thread the button was in."""
 
