@@ -82,6 +82,21 @@ def form_body(fields: dict[str, str]) -> bytes:
     return urlencode(fields).encode()
 
 
+def slash_command(text: str, response_url: str) -> bytes:
+    """`/safeguarding TEXT` from a member of staff in a channel, as Slack posts it."""
+    return form_body(
+        {
+            "command": "/safeguarding",
+            "text": text,
+            "user_id": "U0001",
+            "channel_id": "C0001",
+            "team_id": "T0001",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
 def payload_body(payload: dict[str, Any]) -> bytes:
     """An interactivity request: the JSON payload in a `payload` form field."""
     return urlencode({"payload": json.dumps(payload)}).encode()

@@ -33,9 +33,9 @@ from tests.slack_peer import (
     Scripted,
     SlackPeer,
     event_body,
-    form_body,
     payload_body,
     signed_headers,
+    slash_command,
 )
 
 T = TypeVar("T")
@@ -369,17 +369,7 @@ def test_slash_command_is_acknowledged_and_answered_ephemerally(shipped_bot: Bot
     the command's response_url."""
 
     async def use(s: Slack) -> tuple[int, str, list[Any]]:
-        body = form_body(
-            {
-                "command": "/safeguarding",
-                "text": "who is the lado",
-                "user_id": "U0001",
-                "channel_id": "C0001",
-                "team_id": "T0001",
-                "response_url": s.peer.response_url(),
-                "trigger_id": "1.2.3",
-            }
-        )
+        body = slash_command("who is the lado", s.peer.response_url())
         status, text = await s.post(body, content_type=FORM)
         return status, text, await s.peer.wait_for("response_url")
 
@@ -393,27 +383,14 @@ def test_a_replayed_slash_command_is_answered_once(shipped_bot: Bot) -> None:
     """Slack never resends a slash command; the same signed request twice (a replay within the
     five minutes the signature allows) is acknowledged and dropped. A new command is answered."""
 
-    def command(text: str, url: str) -> bytes:
-        return form_body(
-            {
-                "command": "/safeguarding",
-                "text": text,
-                "user_id": "U0001",
-                "channel_id": "C0001",
-                "team_id": "T0001",
-                "response_url": url,
-                "trigger_id": "1.2.3",
-            }
-        )
-
     async def use(s: Slack) -> list[Any]:
         url = s.peer.response_url()
         stamp = int(time.time())
-        body = command("who is the lado", url)
+        body = slash_command("who is the lado", url)
         first = await s.post(body, content_type=FORM, timestamp=stamp)
         await s.peer.wait_for("response_url")
         again = await s.post(body, content_type=FORM, timestamp=stamp)
-        await s.post(command("what is cse", url), content_type=FORM, timestamp=stamp)
+        await s.post(slash_command("what is cse", url), content_type=FORM, timestamp=stamp)
         assert first[0] == again[0] == 200
         return await s.peer.wait_for("response_url", count=2)
 
@@ -851,18 +828,7 @@ def test_response_url_never_reaches_the_log(
 
     async def use(s: Slack) -> str:
         url = s.peer.response_url()
-        body = form_body(
-            {
-                "command": "/safeguarding",
-                "text": "who is the lado",
-                "user_id": "U0001",
-                "channel_id": "C0001",
-                "team_id": "T0001",
-                "response_url": url,
-                "trigger_id": "1.2.3",
-            }
-        )
-        await s.post(body, content_type=FORM)
+        await s.post(slash_command("who is the lado", url), content_type=FORM)
         await s.peer.wait_for("response_url")
         return url
 
