@@ -89,6 +89,9 @@ def configure(level: str = "INFO", path: Path | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # A record that fails to format (say, a library's message with the wrong arguments) would
+    # otherwise be dumped to stderr by logging itself, arguments and all, past the formatter.
+    logging.raiseExceptions = False
 
 
 def reply_fields(reply: Reply, channel: str, latency_ms: float) -> dict[str, Any]:

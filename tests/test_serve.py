@@ -175,3 +175,24 @@ def test_serve_runs_on_uvloop_where_it_is_installed(served: Served) -> None:
     _, output = stop(served)
     started = [json.loads(line) for line in output.splitlines() if '"started"' in line]
     assert [event["event_loop"] for event in started] == ["uvloop"]
+
+
+def test_a_log_record_that_fails_to_format_is_not_dumped_with_its_arguments() -> None:
+    """A record whose message and arguments do not fit (a library's bug) is dropped, not
+    printed to stderr by logging itself with its arguments, past the JSON formatter."""
+    script = (
+        "import logging\n"
+        "from adapters import logs\n"
+        "logs.configure('INFO')\n"
+        "logging.getLogger('some.library').warning('%s and %s', 'my pupil Jayden Smith')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0
+    assert "Jayden" not in done.stdout + done.stderr
