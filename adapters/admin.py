@@ -147,6 +147,31 @@ class AdminAuth:
 
 
 ADMIN_KEY = web.AppKey("admin_auth", AdminAuth)
+MAX_WAITING_FAILURES = 20  # wrong tokens queued behind one another; more are refused at once
+
+
+class FailureGate:
+    """Holds each wrong token's answer for FAILED_LOGIN_DELAY_SECONDS, one at a time, so guesses
+    cannot be made faster in parallel (at most two a second per instance)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._waiting = 0
+
+    async def refuse_slowly(self) -> bool:
+        """Wait out the delay in turn; False (answer 429 at once) when too many are queued."""
+        if self._waiting >= MAX_WAITING_FAILURES:
+            return False
+        self._waiting += 1
+        try:
+            async with self._lock:
+                await asyncio.sleep(FAILED_LOGIN_DELAY_SECONDS)
+        finally:
+            self._waiting -= 1
+        return True
+
+
+FAILURES_KEY = web.AppKey("admin_failures", FailureGate)
 
 
 def _session(request: web.Request) -> str | None:
@@ -211,7 +236,8 @@ async def login(request: web.Request) -> web.Response:
     auth = request.app[ADMIN_KEY]
     if not isinstance(given, str) or not auth.token_matches(given.strip()):
         logs.LOGGER.warning("admin login refused", extra={"event": "admin_login", "status": 401})
-        await asyncio.sleep(FAILED_LOGIN_DELAY_SECONDS)
+        if not await request.app[FAILURES_KEY].refuse_slowly():
+            return _html(_login_page("Too many wrong tokens; wait a minute."), status=429)
         return _html(_login_page("That token is not right."), status=401)
     logs.LOGGER.info("admin logged in", extra={"event": "admin_login", "status": 200})
     response = web.HTTPSeeOther("/admin")
@@ -292,7 +318,8 @@ async def reload_knowledge(request: web.Request) -> web.StreamResponse:
     if bearer is not None:
         if not request.app[ADMIN_KEY].token_matches(bearer):
             logs.LOGGER.warning("admin reload refused", extra={"event": "admin_reload"})
-            await asyncio.sleep(FAILED_LOGIN_DELAY_SECONDS)
+            if not await request.app[FAILURES_KEY].refuse_slowly():
+                return web.json_response({"error": "too many wrong tokens"}, status=429)
             return web.json_response(
                 {"error": "a valid 'Authorization: Bearer <ADMIN_TOKEN>' is required"},
                 status=401,
@@ -319,6 +346,7 @@ def mount(app: web.Application, token: str) -> None:
     if not token:
         return
     app[ADMIN_KEY] = AdminAuth(token)
+    app[FAILURES_KEY] = FailureGate()
     app.router.add_get("/static/admin.css", admin_css)
     app.router.add_get("/admin", dashboard)
     app.router.add_get("/admin/login", login_form)

@@ -3,6 +3,7 @@ knowledge base's health and reloads."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -142,6 +143,32 @@ def test_wrong_token_is_refused_with_401_and_the_form_again(tmp_path: Path) -> N
     assert "That token is not right." in page
     assert 'action="/admin/login"' in page
     assert not got_cookie
+
+
+def test_wrong_tokens_in_parallel_are_answered_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guesses sent together wait their turn (each wrong token holds its answer for the delay,
+    one after another), and beyond a queue of a few the rest are refused at once with 429: a
+    token cannot be guessed faster by guessing in parallel. The right token never waits."""
+    monkeypatch.setattr("adapters.admin.FAILED_LOGIN_DELAY_SECONDS", 0.05)
+    monkeypatch.setattr("adapters.admin.MAX_WAITING_FAILURES", 5)
+
+    async def use(client: Client) -> tuple[list[int], float]:
+        async def guess(n: int) -> int:
+            data = {"token": f"{TOKEN}-wrong-{n}"}
+            response = await client.post("/admin/login", data=data, allow_redirects=False)
+            return response.status
+
+        started = time.monotonic()
+        statuses = await asyncio.gather(*(guess(n) for n in range(8)))
+        elapsed = time.monotonic() - started
+        await log_in(client)  # the right token still logs in
+        return sorted(statuses), elapsed
+
+    statuses, elapsed = run_app(tmp_path, use)
+    assert statuses == [401] * 5 + [429] * 3
+    assert elapsed >= 5 * 0.05 * 0.9  # five delays in turn, not side by side
 
 
 def test_right_token_sets_a_secure_httponly_strict_cookie_for_8_hours(tmp_path: Path) -> None:
