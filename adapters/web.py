@@ -10,6 +10,7 @@ what came back.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from bot import Reply
@@ -68,11 +69,24 @@ def paragraphs(text: str) -> str:
     return "".join(parts)
 
 
+def _linked_reach(contact: Contact) -> str:
+    """The contact's reach text, each real number a `tel:` link (a tap calls it on a phone).
+    A fictional example's number is never a link: no one would answer it."""
+    reach = _e(contact.reach)
+    if contact.example:
+        return reach
+    for phone in contact.phones:
+        number = re.sub(r"[^0-9+]", "", phone)
+        pattern = re.compile(r"(?<![0-9])" + re.escape(_e(phone)) + r"(?![0-9])")
+        reach = pattern.sub(f'<a href="tel:{number}">{_e(phone)}</a>', reach, count=1)
+    return reach
+
+
 def _contact(contact: Contact) -> str:
     label = example_label(contact)
     example = f' <span class="example">({_e(label)})</span>' if label else ""
     return (
-        f"<li><strong>{_e(contact.name)}</strong>: {_e(contact.reach)}{example}"
+        f"<li><strong>{_e(contact.name)}</strong>: {_linked_reach(contact)}{example}"
         f'<br><span class="when">{_e(contact.when)}</span></li>'
     )
 

@@ -220,6 +220,19 @@ def test_the_chat_page_has_landmarks_and_a_described_question_box(shipped_bot: B
     assert help_text.index("without names or identifying details") < help_text.index("</p>")
 
 
+def test_real_numbers_are_links_to_call_and_example_numbers_are_not(shipped_bot: Bot) -> None:
+    """On a phone, a tap on 999 or a national line calls it; a fictional example number is
+    shown, labelled, and not a link."""
+
+    async def use(client: TestClient[Any, Any]) -> str:
+        response = await client.post("/ask", data={"question": "she is being hurt right now"})
+        return await response.text()
+
+    page = with_client(shipped_bot, use)
+    assert '<a href="tel:999">999</a>' in page
+    assert "01632 960001" in page and "tel:01632" not in page
+
+
 def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
     """`POST /api/ask` returns the same JSON as `ask --json`."""
 
