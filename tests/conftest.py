@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import textwrap
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -155,6 +157,19 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStora
     store.migrate()
     yield store
     store.close()
+
+
+def run_python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a fresh Python process from the repository's root (bounded to 60 s),
+    capturing its output: for what only a new process shows (imports, logging set-up)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def run_app(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.conftest import ROOT
+from tests.conftest import run_python
 
 FORBIDDEN = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp", "adapters")
 
@@ -17,12 +14,6 @@ def test_importing_bot_imports_no_platform_sdk_or_web_framework() -> None:
         "bot.Bot.from_directory('knowledge').answer(bot.Question('what is cse'))\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(script)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from adapters.app import build_bot
 from adapters.settings import Settings
-from tests.conftest import ROOT, SHIPPED
+from tests.conftest import ROOT, SHIPPED, run_python
 
 SECRET_QUESTION = "Kerry Okonkwo in year 10 told me about the holiday rota at 12 Mill Lane"
 
@@ -186,13 +186,6 @@ def test_a_log_record_that_fails_to_format_is_not_dumped_with_its_arguments() ->
         "logs.configure('INFO')\n"
         "logging.getLogger('some.library').warning('%s and %s', 'my pupil Jayden Smith')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0
+    done = run_python(script)
+    assert done.returncode == 0, done.stderr
     assert "Jayden" not in done.stdout + done.stderr
