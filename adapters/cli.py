@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the evaluation questions (default: tests/eval/questions.yaml)",
     )
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="print the figures without the failing questions (for a held-out set whose "
+        "questions must stay unread)",
+    )
 
     report = commands.add_parser("report", help="what staff asked, could not find, found helpful")
     report.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
@@ -110,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(plain_text(reply))
         return EXIT_OK
     if args.command == "evaluate":
-        return _evaluate(bot, args.file, as_json=args.json)
+        return _evaluate(bot, args.file, as_json=args.json, failures=not args.figures_only)
     if args.command == "chat":
         console.chat(bot, input, sys.stdout)
         return EXIT_OK
@@ -123,7 +129,7 @@ def _build(settings: Settings) -> Bot:
     return build_bot(settings)
 
 
-def _evaluate(bot: Bot, path: Path, *, as_json: bool) -> int:
+def _evaluate(bot: Bot, path: Path, *, as_json: bool, failures: bool = True) -> int:
     try:
         questions = evaluation.load_questions(path)
     except (OSError, ValueError) as error:
@@ -133,7 +139,7 @@ def _evaluate(bot: Bot, path: Path, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
-        print(evaluation.format_report(report, display_path(path)))
+        print(evaluation.format_report(report, display_path(path), failures=failures))
     return EXIT_OK
 
 

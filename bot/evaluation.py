@@ -169,8 +169,9 @@ def _judge(question: EvalQuestion, reply: Reply, figures: Figures) -> list[str]:
     return failures
 
 
-def format_report(report: Report, source: str) -> str:
-    """The figures as a table, then every failure with its line in the evaluation file."""
+def format_report(report: Report, source: str, *, failures: bool = True) -> str:
+    """The figures as a table, then (unless `failures` is False) every failure with its line in
+    the evaluation file."""
     rows = report.as_dict()
     lines = [f"Evaluation of {sum(f.total for f in report.figures.values())} questions ({source})"]
     labels = {
@@ -192,7 +193,9 @@ def format_report(report: Report, source: str) -> str:
                 continue
             shown = f"{value * 100:5.1f}%" if isinstance(value, float) else f"{value:6d}"
             lines.append(f"  {labels[key]:<38}{shown}")
-    if report.failures:
+    if report.failures and not failures:
+        lines.append(f"\nFailures: {len(report.failures)} (not shown)")
+    elif report.failures:
         lines.append(f"\nFailures ({len(report.failures)}):")
         lines.extend(
             f"  {source}:{f.question.line}: [{f.question.topic}] {f.what}: {f.question.text!r}"

@@ -51,6 +51,20 @@ def test_evaluate_lists_failures_with_their_line(
     assert "questions.yaml:2: [fgm-reporting]" in out
 
 
+def test_figures_only_counts_failures_without_showing_their_questions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--figures-only` prints the figures and how many failed, but not one failing question:
+    a held-out set can be measured without anyone reading it."""
+    path = tmp_path / "questions.yaml"
+    path.write_text(QUESTIONS.replace("topic: allegations-lado", "topic: fgm-reporting"))
+    assert main(["evaluate", str(path), "--figures-only"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "correct topic" in out
+    assert "Failures: 1 (not shown)" in out
+    assert "local authority designated officer" not in out
+
+
 def test_evaluate_names_a_malformed_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
