@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from bot import Reply
 from bot.compose import example_label, offered
+from bot.knowledge import phone_key
 from bot.models import Contact, Outcome
 
 MAX_QUESTION_CHARS = 10_000
@@ -76,9 +77,8 @@ def _linked_reach(contact: Contact) -> str:
     if contact.example:
         return reach
     for phone in contact.phones:
-        number = re.sub(r"[^0-9+]", "", phone)
         pattern = re.compile(r"(?<![0-9])" + re.escape(_e(phone)) + r"(?![0-9])")
-        reach = pattern.sub(f'<a href="tel:{number}">{_e(phone)}</a>', reach, count=1)
+        reach = pattern.sub(f'<a href="tel:{phone_key(phone)}">{_e(phone)}</a>', reach, count=1)
     return reach
 
 

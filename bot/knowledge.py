@@ -279,10 +279,7 @@ _DRAMA_NUMBERS = re.compile(
 
 def is_drama_number(number: str) -> bool:
     """Whether a UK number is one Ofcom keeps for drama (01632 960xxx, 07700 900xxx...)."""
-    digits = re.sub(r"[^0-9]", "", number)
-    if digits.startswith("44"):
-        digits = "0" + digits[2:]
-    return bool(_DRAMA_NUMBERS.fullmatch(digits))
+    return bool(_DRAMA_NUMBERS.fullmatch(phone_key(number)))
 
 
 def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:

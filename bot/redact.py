@@ -790,6 +790,11 @@ def _underscored_handles(text: str) -> Iterator[_Span]:
                 yield start, start + len(word), Kind.HANDLE
 
 
+def _is_service_number(national: str) -> bool:
+    """Freephone, non-geographic and national lines: services, never a person."""
+    return national.startswith(("080", "03")) or national in _SERVICE_NUMBERS
+
+
 def _phones(text: str) -> Iterator[_Span]:
     for run in _PHONE_RUN.finditer(text):
         yield from _phones_in(text, run.start(), run.end())
@@ -798,9 +803,8 @@ def _phones(text: str) -> Iterator[_Span]:
 def _phones_in(text: str, pos: int, endpos: int) -> Iterator[_Span]:
     for m in _PHONE_UK.finditer(text, pos, endpos):
         prefix, rest = m.group("prefix"), m.group("rest")
-        national = "0" + "".join(c for c in rest if c.isdigit())
-        if national.startswith(("080", "03")) or national in _SERVICE_NUMBERS:
-            continue  # freephone, non-geographic and national lines: services, never a person
+        if _is_service_number("0" + "".join(c for c in rest if c.isdigit())):
+            continue
         if prefix.lstrip("(") == "0" and not rest[1].isdigit():
             continue  # a first group of two digits ("05 03 2012 10") is a date or a list
         start = m.start()
@@ -808,8 +812,7 @@ def _phones_in(text: str, pos: int, endpos: int) -> Iterator[_Span]:
             start += 1
         yield start, m.end(), Kind.PHONE
     for m in _PHONE_SPACED.finditer(text, pos, endpos):
-        national = "".join(c for c in m.group() if c.isdigit())
-        if not national.startswith(("080", "03")) and national not in _SERVICE_NUMBERS:
+        if not _is_service_number("".join(c for c in m.group() if c.isdigit())):
             yield m.start(), m.end(), Kind.PHONE
     for m in _PHONE_INTL.finditer(text, pos, endpos):
         yield m.start(), m.end(), Kind.PHONE

@@ -98,7 +98,6 @@ class UrgentRules:
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
         }
         self._exact = frozenset(vocabulary)
-        self._dictionary = common_words()
         # Every long rule word under itself and each of its one-letter deletions: two words one
         # typo apart always share one of these keys (the "symmetric delete" method).
         self._near: dict[str, set[str]] = {}
@@ -125,15 +124,13 @@ class UrgentRules:
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Picklable (a reload builds the rules in another process): without the cache and the
-        dictionary, which the receiving process has."""
+        """Picklable (a reload builds the rules in another process): without the cache."""
         state = dict(self.__dict__)
-        del state["_readings"], state["_dictionary"]
+        del state["_readings"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._dictionary = common_words()
         self._readings = lru_cache(maxsize=20_000)(self._read_token)
 
     def _read_token(self, token: str) -> frozenset[str]:
@@ -147,7 +144,7 @@ class UrgentRules:
             if (
                 len(form) >= FUZZY_MIN_LENGTH - 1
                 and form not in self._exact
-                and form not in self._dictionary
+                and form not in common_words()
             ):
                 candidates: set[str] = set()
                 for key in {form} | _deletions(form):
