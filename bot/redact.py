@@ -470,7 +470,8 @@ _MORE_COMMON = _words("""
     mum's dad's
     disclosing absconded absconding retracted retracting catfished catfishing sextorted
     airdropped airdrop pinging caseload caseloads timetabler refresher leaver takeaway bloke
-    blokes teething childrens promiscuous portakabin onedrive
+    blokes teething childrens promiscuous portakabin onedrive confided screenshotted
+    screenshotting paediatrician paediatricians
     """)
 # What staff type in a quick chat message where a name could stand ("the girl hasnt said",
 # "dsl wat do they do"): contractions without the apostrophe (those of _STOP are derived from

@@ -563,6 +563,20 @@ def test_a_long_misspelt_word_after_a_cue_is_not_a_name(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "a patient confided that shes worried about her own thoughts",
+        "a colleague screenshotted the messages into our team chat",
+        "the paediatrician admitted her overnight",
+    ],
+)
+def test_everyday_words_of_staff_after_a_cue_are_not_names(text: str) -> None:
+    """Words staff use about their work ("confided", "screenshotted", "paediatrician") are
+    words, not names, after "a patient" or "a colleague"."""
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("child maximilian said her dad hit her", "child [NAME] said her dad hit her"),
