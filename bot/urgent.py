@@ -20,6 +20,7 @@ In a phrase, `#` stands for any number and `*` for any one word.
 from __future__ import annotations
 
 import re
+import zlib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -304,7 +305,14 @@ def expand(
 
 
 URGENT, CALM = "urgent", "calm"
-QUESTION_STEP = 4  # one in this many of the knowledge base's questions joins the calm side
+QUESTION_STEP = 4  # about one in this many of the knowledge base's questions joins the calm side
+
+
+def in_calm_sample(question: str) -> bool:
+    """Whether a knowledge-base question joins the net's calm side: chosen by the question's own
+    checksum, so adding or removing other examples leaves the rest of the sample as it was."""
+    return zlib.crc32(question.encode("utf-8")) % QUESTION_STEP == 0
+
 
 # What the bot adds when the net, not a rule, hears danger: 999 first, as for any rule.
 SOUNDS_URGENT = UrgentRule(
@@ -342,9 +350,9 @@ class UrgencyNet:
         embedder: Embedder | None = None,
     ) -> None:
         """`questions`: the knowledge base's example questions and out-of-scope messages, of
-        which one in `QUESTION_STEP` joins the calm side (all of them cost memory a reload
-        doubles, for no more recall: bench/urgent/README.md)."""
-        calm = [*calm, *questions[::QUESTION_STEP]]
+        of which about one in `QUESTION_STEP` joins the calm side (`in_calm_sample`; all of them
+        cost memory a reload doubles: bench/urgent/README.md)."""
+        calm = [*calm, *filter(in_calm_sample, questions)]
         phrases = [(URGENT, text) for text in urgent] + [(CALM, text) for text in calm]
         self.threshold = threshold
         self._matcher = Matcher(

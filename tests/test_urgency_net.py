@@ -8,8 +8,8 @@ import pytest
 from bot import Bot, Question
 from bot.compose import leads_with_999
 from bot.knowledge import check, load
-from bot.urgent import SOUNDS_URGENT
-from tests.conftest import URGENT_PHRASINGS, KnowledgeDir
+from bot.urgent import SOUNDS_URGENT, UrgencyNet, in_calm_sample
+from tests.conftest import SHIPPED, URGENT_PHRASINGS, KnowledgeDir
 
 EXAMPLES = """\
 threshold: 0.05
@@ -91,3 +91,32 @@ def test_the_shipped_bot_with_its_net_gives_no_999_line_to_ordinary_questions(
 ) -> None:
     """The net adds 999 lines; the questions that merely mention danger still get none."""
     assert not shipped_bot.answer(Question(message)).urgent, message
+
+
+def _margins(questions: list[str], probes: list[str]) -> list[float]:
+    base = load(SHIPPED)
+    assert base.urgency is not None
+    net = UrgencyNet(base.urgency.urgent, base.urgency.calm, questions, 0.0)
+    return [net.margin(text) for text in probes]
+
+
+def test_an_example_added_outside_the_calm_sample_leaves_the_net_as_it_was() -> None:
+    """Which questions join the net's calm side depends on each question alone, so an admin's
+    new example never reshuffles the sample (with every fourth by position, one example added
+    at the top moved every other question in or out)."""
+    questions = [text for _, text in load(SHIPPED).labelled_examples()]
+    added = next(
+        f"how do i log a concern about a child in year {n}"
+        for n in range(100)
+        if not in_calm_sample(f"how do i log a concern about a child in year {n}")
+    )
+    probes = [*questions[:40:4], "a man is hitting a boy in the car park"]
+
+    assert _margins([added, *questions], probes) == _margins(questions, probes)
+
+
+def test_about_one_in_four_questions_joins_the_calm_sample() -> None:
+    questions = [text for _, text in load(SHIPPED).labelled_examples()]
+    share = sum(map(in_calm_sample, questions)) / len(questions)
+
+    assert 0.2 < share < 0.3

@@ -4,12 +4,12 @@
 
 The net (`bot.urgent.UrgencyNet`) is built as the bot builds it: urgent_examples.yaml's urgent
 messages against its calm ones and the knowledge base's example questions and out-of-scope
-messages (one in `QUESTION_STEP` of them). Each message is held out by 5-fold cross-validation
-and scored by a net built without its fold. The threshold is the lowest (in steps of 0.01) at
-which no more than 1% of the knowledge base's own questions would get a 999 line they do not
-need: staff ask those every day, so that is what a false alarm costs. The held-out recall of
-the urgent examples at that threshold is printed beside it. `--write` stores the threshold in
-urgent_examples.yaml.
+messages (about one in `QUESTION_STEP` of them, by checksum). Each message is held out by 5-fold
+cross-validation and scored by a net built without its fold. The threshold is the lowest (in
+steps of 0.01) at which no more than 1% of the knowledge base's own questions would get a 999
+line they do not need: staff ask those every day, so that is what a false alarm costs. The
+held-out recall of the urgent examples at that threshold is printed beside it. `--write` stores the
+threshold in urgent_examples.yaml.
 """
 
 from __future__ import annotations
