@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="the knowledge directory (default: KNOWLEDGE_DIR or the shipped one)",
     )
+    check_cmd.add_argument(
+        "--production",
+        action="store_true",
+        help="check as production mode starts: a contact still marked 'example: true' is a "
+        "problem (the default when SAFEGUARDING_MODE=production)",
+    )
     return parser
 
 
@@ -93,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"safeguarding-bot: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.command == "check":
-        return _check(args.directory or settings.knowledge_dir)
+        production = args.production or settings.production
+        return _check(args.directory or settings.knowledge_dir, production=production)
     if args.command == "report":
         return _report(settings, days=args.days, as_json=args.json)
     try:
@@ -164,14 +171,15 @@ def _report(settings: Settings, *, days: int, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _check(directory: Path) -> int:
-    problems = check(directory)
+def _check(directory: Path, *, production: bool) -> int:
+    problems = check(directory, refuse_examples=production)
     for problem in problems:
         print(problem)
+    mode = " (production mode)" if production else ""
     if problems:
-        print(f"{len(problems)} problem(s) in {display_path(directory)}", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {display_path(directory)}{mode}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{display_path(directory)}: no problems")
+    print(f"{display_path(directory)}: no problems{mode}")
     return EXIT_OK
 
 

@@ -375,6 +375,10 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
     )
 
 
+# Template text left in a source: "<the guidance you used>", "https://www.gov.uk/...".
+_PLACEHOLDER = re.compile(r"<[^<>]*>|\.\.\.|…")
+
+
 def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
     items = raw.get("sources")
     if items is None:
@@ -390,10 +394,23 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
             continue
         fields = _Fields(item, f"{what}: source", out, {"title"}, {"url"})
         title, url = fields.text("title"), fields.text("url")
+        if title and _PLACEHOLDER.search(title):
+            out.add(
+                fields.line("title"),
+                f"{what}: source title '{title}' is a placeholder; give the published "
+                "guidance's own title",
+            )
+            continue
         if url and not re.match(r"^https?://\S+$", url):
             out.add(
                 fields.line("url"),
                 f"{what}: source url '{url}' must start with http:// or https://",
+            )
+            continue
+        if url and _PLACEHOLDER.search(url):
+            out.add(
+                fields.line("url"),
+                f"{what}: source url '{url}' is unfinished; give the document's full address",
             )
             continue
         if title:
@@ -708,9 +725,14 @@ def load(directory: str | os.PathLike[str]) -> KnowledgeBase:
     return base
 
 
-def check(directory: str | os.PathLike[str]) -> list[Problem]:
-    """Every problem in a knowledge directory, in file order; empty when it is clean."""
-    return _load(Path(directory))[1]
+def check(directory: str | os.PathLike[str], *, refuse_examples: bool = False) -> list[Problem]:
+    """Every problem in a knowledge directory, in file order; empty when it is clean. With
+    `refuse_examples` (production mode), a local contact still marked as an example is one too,
+    as when the bot starts."""
+    base, problems = _load(Path(directory))
+    if base is not None and refuse_examples:
+        problems += example_contact_problems(base)
+    return problems
 
 
 def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
@@ -878,8 +900,8 @@ def example_contact_problems(base: KnowledgeBase) -> list[Problem]:
     return [
         Problem(
             contact.where or Where(display_path(base.directory / "contacts.yaml"), 0),
-            f"contact '{contact.id}' is still the shipped example ({contact.reach}); set your "
-            "real contact and remove 'example: true'",
+            f"contact '{contact.id}' is still marked 'example: true' ({contact.reach}); set "
+            "your real contact and remove 'example: true'",
         )
         for contact in base.example_contacts()
     ]

@@ -107,6 +107,36 @@ def test_ask_refuses_a_broken_knowledge_base(
     assert "related topic 'nope' is not a topic" in err
 
 
+def test_check_in_production_mode_refuses_example_contacts_like_the_bot_at_start(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Procfile's release phase runs `check`: in production it must fail there, with the
+    contact's file:line, not pass and leave the web process to refuse to start."""
+    monkeypatch.setenv("SAFEGUARDING_MODE", "production")
+    code, out, err = run(capsys, "check")
+    assert code == EXIT_PROBLEMS
+    assert "contact 'dsl' is still marked 'example: true'" in out
+    assert str(Path("knowledge") / "contacts.yaml") + ":" in out
+    assert "(production mode)" in err
+
+
+def test_check_production_flag_asks_the_same_without_the_setting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "check", "--production")
+    assert code == EXIT_PROBLEMS
+    assert "contact 'lado' is still marked 'example: true'" in out
+
+
+def test_check_outside_production_accepts_example_contacts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SAFEGUARDING_MODE", raising=False)
+    code, out, _ = run(capsys, "check")
+    assert code == EXIT_OK
+    assert "no problems" in out
+
+
 def test_bad_setting_names_the_variable(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,5 +154,5 @@ def test_production_mode_refuses_example_contacts(
     monkeypatch.setenv("SAFEGUARDING_MODE", "production")
     code, _, err = run(capsys, "ask", "what is cse")
     assert code == EXIT_PROBLEMS
-    assert "contact 'dsl' is still the shipped example" in err
+    assert "contact 'dsl' is still marked 'example: true'" in err
     assert str(Path("knowledge") / "contacts.yaml") + ":" in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import Bot
 from bot.knowledge import KnowledgeError, check, display_path, load
 from bot.matching import Thresholds
@@ -146,6 +148,29 @@ def test_source_url_must_be_a_web_address(knowledge_dir: KnowledgeDir) -> None:
     line = knowledge_dir.line_of("topics/main.yaml", "url: example.org/wt")
     assert messages(knowledge_dir)[0].startswith(f"{topics_path(knowledge_dir)}:{line}: ")
     assert "must start with http:// or https://" in messages(knowledge_dir)[0]
+
+
+def test_a_placeholder_source_title_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """The README's worked example cites "<the published guidance you wrote it from>": copied
+    as it is, that text would reach staff under Sources."""
+    knowledge_dir.replace("topics/main.yaml", "title: A guide", "title: <the guidance you used>")
+    line = knowledge_dir.line_of("topics/main.yaml", "title: <the guidance you used>")
+    assert messages(knowledge_dir)[0] == (
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': source title '<the guidance you "
+        "used>' is a placeholder; give the published guidance's own title"
+    )
+
+
+@pytest.mark.parametrize("url", ["https://www.gov.uk/...", "https://www.gov.uk/…"])
+def test_an_unfinished_source_url_is_reported_at_its_line(
+    knowledge_dir: KnowledgeDir, url: str
+) -> None:
+    knowledge_dir.replace("topics/main.yaml", "url: https://example.org/guide", f"url: {url}")
+    line = knowledge_dir.line_of("topics/main.yaml", f"url: {url}")
+    assert messages(knowledge_dir)[0] == (
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': source url '{url}' is unfinished; "
+        "give the document's full address"
+    )
 
 
 def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
