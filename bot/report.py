@@ -123,10 +123,11 @@ def group_questions(rows: Sequence[UnansweredRow]) -> list[QuestionGroup]:
 def format_report(report: Report) -> str:
     """The report as plain text, for `safeguarding-bot report`."""
     lines = [f"Safeguarding bot: the last {report.days} day(s)", ""]
-    lines.append(f"Questions answered: {report.total}  (urgent: {report.urgent})")
+    lines.append(f"Questions asked: {report.total}  (urgent: {report.urgent})")
     if report.by_outcome:
         lines.append(
-            "By outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_outcome.items()))
+            "By outcome: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.by_outcome.items()))
         )
     if report.by_channel:
         lines.append("By channel: " + ", ".join(f"{k} {v}" for k, v in report.by_channel.items()))

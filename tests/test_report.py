@@ -74,7 +74,8 @@ def test_report_command_reads_the_configured_database(
     monkeypatch.setenv("DATABASE_PATH", str(path))
     assert main(["report", "--days", "7"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert "Questions answered: 3" in out
+    assert "Questions asked: 3" in out
+    assert "By outcome: answered 1, not sure 2" in out
     assert "allegations-lado" in out
     assert "2 x  the printer" in out
 
