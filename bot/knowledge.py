@@ -767,7 +767,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     urgency = _load_urgency(urgency_path, problems) if urgency_path.is_file() else None
 
     topics: dict[str, Topic] = {}
-    example_owner: dict[str, Topic] = {}
+    example_owner: dict[str, tuple[Topic, Where]] = {}  # each example's topic and line
     known_numbers = {phone_key(p) for c in contacts.values() for p in c.phones}
     for topic, raw, out in loaded_topics:
         if topic.id in topics:
@@ -786,15 +786,17 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         for index, example in enumerate(topic.examples):
             key = normalise(example)
             line = _item_line(examples, index) if isinstance(examples, LineList) else raw.line
-            other = example_owner.get(key)
-            if other is not None:
+            owner = example_owner.get(key)
+            if owner is not None:
+                other, first = owner
                 where = "twice" if other.id == topic.id else f"also by topic '{other.id}'"
                 out.add(
                     line,
-                    f"topic '{topic.id}': example '{example}' is used {where} (at {other.where})",
+                    f"topic '{topic.id}': example '{example}' is used {where} (at {first}); "
+                    "keep it in one topic only",
                 )
             else:
-                example_owner[key] = topic
+                example_owner[key] = (topic, out.at(line))
         _check_numbers(topic.answer, f"topic '{topic.id}'", raw, "answer", out, known_numbers)
 
     declined: dict[str, Where] = {}
@@ -803,7 +805,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         owner = example_owner.get(key)
         if owner is not None:
             out.add(
-                line, f"'{example}' is also an example of topic '{owner.id}' (at {owner.where})"
+                line, f"'{example}' is also an example of topic '{owner[0].id}' (at {owner[1]})"
             )
         elif key in declined:
             out.add(line, f"'{example}' is listed twice (first at {declined[key]})")

@@ -75,9 +75,23 @@ def test_example_used_by_two_topics_is_reported(knowledge_dir: KnowledgeDir) -> 
         "      - What are the signs of exploitation?\n",
     )
     line = knowledge_dir.line_of("topics/main.yaml", "What are the signs of exploitation?")
+    first = knowledge_dir.line_of("topics/main.yaml", "- what are the signs of exploitation")
     (problem,) = messages(knowledge_dir)
     assert problem.startswith(f"{topics_path(knowledge_dir)}:{line}: topic 'referral': example")
-    assert "also by topic 'signs'" in problem
+    assert f"also by topic 'signs' (at {topics_path(knowledge_dir)}:{first})" in problem
+
+
+def test_an_example_given_twice_names_the_line_of_its_first_copy(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """Both lines are named, so an admin can see which copy is theirs (a new topic in a file
+    read first would otherwise send them to the shipped line only)."""
+    knowledge_dir.replace(
+        "topics/main.yaml", "      - making a referral\n", "      - how do i spot exploitation\n"
+    )
+    first = knowledge_dir.line_of("topics/main.yaml", "how do i spot exploitation")
+    (problem,) = messages(knowledge_dir)
+    assert f"(at {topics_path(knowledge_dir)}:{first}); keep it in one topic only" in problem
 
 
 def test_undefined_contact_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
@@ -376,6 +390,8 @@ def test_out_of_scope_example_that_is_also_a_topic_example_is_reported(
     (problem,) = messages(knowledge_dir)
     assert problem.startswith(f"{at(knowledge_dir, 'out_of_scope.yaml')}:4: 'Making a referral!'")
     assert "also an example of topic 'referral'" in problem
+    example_line = knowledge_dir.line_of("topics/main.yaml", "- making a referral")
+    assert f"(at {topics_path(knowledge_dir)}:{example_line})" in problem
 
 
 def test_out_of_scope_example_listed_twice_is_reported(knowledge_dir: KnowledgeDir) -> None:
