@@ -94,6 +94,10 @@ def load_yaml(text: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = int(mark.line) + 1 if mark is not None else 1
         what = error.problem or error.context or "not valid YAML"
+        if "tab" not in what and ("expected" in what or "not allowed here" in what):
+            # The parser stops where the structure stopped making sense, which is often a few
+            # lines below a line indented more or less than its neighbours.
+            what += "; check the indentation of this line and of the lines just above it"
         raise YamlProblem(line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as error:
         raise YamlProblem(1, f"YAML error: {error}") from None

@@ -36,6 +36,28 @@ def test_yaml_syntax_error_names_file_and_line(knowledge_dir: KnowledgeDir) -> N
     assert "YAML syntax error" in problem
 
 
+def test_a_line_indented_wrongly_is_reported_with_a_hint_about_indentation(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """Parser wording ("did not find expected key") never says "indentation", the usual cause."""
+    knowledge_dir.replace(
+        "topics/main.yaml",
+        "      - how do i spot exploitation\n",
+        "    - how do i spot exploitation\n",
+    )
+    (problem,) = messages(knowledge_dir)
+    assert "YAML syntax error" in problem
+    assert "check the indentation of this line and of the lines just above it" in problem
+
+
+def test_a_tab_is_reported_without_the_indentation_hint(knowledge_dir: KnowledgeDir) -> None:
+    """The parser's own message names the tab already."""
+    knowledge_dir.replace("topics/main.yaml", "    contacts: [dsl]\n", "\tcontacts: [dsl]\n")
+    (problem,) = messages(knowledge_dir)
+    assert "tab" in problem
+    assert "check the indentation" not in problem
+
+
 def test_unknown_key_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
     """A misspelt key is named, with the keys that are allowed."""
     knowledge_dir.replace("topics/main.yaml", "    answer: |", "    anwser: |")
