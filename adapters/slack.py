@@ -47,7 +47,7 @@ from adapters.recording import Claim, ExpiringKeys
 from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
-from bot.compose import PRIVACY_REMINDER, example_label, offered, plain_text
+from bot.compose import ASKED_FOR, PRIVACY_REMINDER, example_label, offered, plain_text
 from bot.models import Contact, Outcome, Topic
 from bot.storage import RECORD_ID
 
@@ -272,8 +272,9 @@ def _feedback(record_id: str | None) -> list[dict[str, Any]]:
 
 def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]]:
     """A reply as Block Kit, in the core's order: the 999 lead first and marked, the privacy
-    warning, the answer (or notice), choices, contacts, related topics, sources, feedback (whose
-    buttons carry the kept record's id), and the privacy reminder as context."""
+    warning, the contacts asked for, the answer (or notice), choices, contacts, related topics,
+    sources, feedback (whose buttons carry the kept record's id), and the privacy reminder as
+    context."""
     numbered = offered(reply)
     blocks: list[dict[str, Any]] = []
     if reply.urgent_lead:
@@ -282,6 +283,9 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
         blocks.append({"type": "divider"})
     if reply.privacy_warning:
         blocks.extend(_sections(f"{WARNING_MARK} {escape(reply.privacy_warning)}"))
+    if reply.asked_for:
+        lines = "\n".join(contact_mrkdwn(c) for c in reply.asked_for)
+        blocks.extend(_sections(f"*{ASKED_FOR}*\n{lines}"))
     if reply.notice:
         blocks.extend(_sections(escape(reply.notice)))
     if reply.topic is not None:

@@ -20,7 +20,7 @@ import json
 import re
 import time
 import types
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -56,8 +56,8 @@ from adapters import logs
 from adapters.service import ChatService
 from adapters.settings import TeamsSettings
 from bot import Question, Reply
-from bot.compose import PRIVACY_REMINDER, example_label, offered, plain_text
-from bot.models import Outcome
+from bot.compose import ASKED_FOR, PRIVACY_REMINDER, example_label, offered, plain_text
+from bot.models import Contact, Outcome
 from bot.storage import RECORD_ID
 
 CHANNEL = "teams"
@@ -485,10 +485,21 @@ def _topic_buttons(topics: list[tuple[int, str, str]]) -> dict[str, Any]:
     }
 
 
+def _facts(contacts: Sequence[Contact]) -> list[dict[str, str]]:
+    """Contacts as a FactSet's facts: name, how to reach, the example label when fictional."""
+    return [
+        {
+            "title": contact.name,
+            "value": contact.reach + (f" ({example_label(contact)})" if contact.example else ""),
+        }
+        for contact in contacts
+    ]
+
+
 def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
     """A reply as an Adaptive Card: the urgent lead first (attention colour), then the privacy
-    warning, the answer or notice, choices, contacts, related topics, sources, the "Was this
-    helpful?" buttons and the privacy reminder."""
+    warning, the contacts asked for, the answer or notice, choices, contacts, related topics,
+    sources, the "Was this helpful?" buttons and the privacy reminder."""
     numbered = offered(reply)
     body: list[dict[str, Any]] = []
     if reply.urgent_lead:
@@ -503,6 +514,9 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         )
     if reply.privacy_warning:
         body.append(_text(reply.privacy_warning, color="Warning", weight="Bolder"))
+    if reply.asked_for:
+        body.append(_heading(ASKED_FOR))
+        body.append({"type": "FactSet", "facts": _facts(reply.asked_for)})
     if reply.notice:
         body.append(_text(reply.notice))
     if reply.topic is not None:
@@ -516,15 +530,7 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in reply.choices]))
     if reply.contacts:
         body.append(_heading("Who to contact"))
-        facts = [
-            {
-                "title": contact.name,
-                "value": contact.reach
-                + (f" ({example_label(contact)})" if contact.example else ""),
-            }
-            for contact in reply.contacts
-        ]
-        body.append({"type": "FactSet", "facts": facts})
+        body.append({"type": "FactSet", "facts": _facts(reply.contacts)})
     related = [t for t in reply.related if t not in reply.choices]
     if related:
         body.append(_heading("More on this"))

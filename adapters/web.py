@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from bot import Reply
-from bot.compose import example_label, offered
+from bot.compose import ASKED_FOR, example_label, offered
 from bot.knowledge import phone_key
 from bot.models import Contact, Outcome
 
@@ -112,6 +112,9 @@ def render_reply(reply: Reply) -> str:
         out.append(f'<div class="urgent" role="alert">{lines}</div>')
     if reply.privacy_warning:
         out.append(f'<p class="warning">{_e(reply.privacy_warning)}</p>')
+    if reply.asked_for:
+        items = "".join(_contact(c) for c in reply.asked_for)
+        out.append(f'<h2>{_e(ASKED_FOR)}</h2><ul class="contacts">{items}</ul>')
     if reply.notice:
         out.append(f"<p>{_e(reply.notice)}</p>")
     if reply.topic is not None:

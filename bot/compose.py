@@ -37,6 +37,7 @@ EMPTY = (
     'Please type a question about a safeguarding concern, for example "what are the signs of '
     'child sexual exploitation?"'
 )
+ASKED_FOR = "You asked how to reach:"
 EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
 EXAMPLE_LABEL_NO_NUMBER = "example: your admin has not set this contact yet"
 
@@ -55,8 +56,10 @@ def compose(
     urgent_rules: Sequence[UrgentRule],
     identifying: bool,
     empty: bool = False,
+    asked_for: Sequence[Contact] = (),
 ) -> Reply:
-    """Assemble a reply: urgent lead, answer or notice, choices, contacts, privacy notes."""
+    """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
+    contacts, privacy notes."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     if urgent:
@@ -101,6 +104,7 @@ def compose(
         score=round(score, 4),
         privacy_warning=PRIVACY_WARNING if identifying else "",
         privacy_reminder=PRIVACY_REMINDER,
+        asked_for=tuple(asked_for),
     )
 
 
@@ -140,6 +144,8 @@ def _sections(reply: Reply) -> Iterable[str]:
         yield "\n".join(f"! {line}" for line in reply.urgent_lead)
     if reply.privacy_warning:
         yield reply.privacy_warning
+    if reply.asked_for:
+        yield ASKED_FOR + "\n" + "\n".join(f"- {contact_line(c)}" for c in reply.asked_for)
     if reply.notice:
         yield reply.notice
     if reply.topic is not None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from bot import knowledge
+from bot.asked import ContactLookup
 from bot.compose import compose
 from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
@@ -28,6 +29,7 @@ class Bot:
         self.knowledge = base
         self.thresholds = thresholds or base.thresholds or Thresholds()
         self._urgent = UrgentRules(base.urgent_rules)
+        self._contacts_asked = ContactLookup(base.contacts.values(), base.synonyms)
         examples = base.labelled_examples()
         self._matcher = Matcher(
             examples,
@@ -93,6 +95,7 @@ class Bot:
             urgent_rules=fired,
             identifying=identifying,
             empty=not text and chosen is None,
+            asked_for=self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else (),
         )
 
 

@@ -108,9 +108,10 @@ class Outcome(StrEnum):
 class Reply:
     """Everything a channel needs to render an answer.
 
-    Order of what a channel shows: `privacy_warning` (when the message looked identifying),
-    `urgent_lead` (999 first), the topic's answer (or `notice` when there is none), `choices`,
-    `contacts`, `related`, `privacy_reminder`.
+    Order of what a channel shows: `urgent_lead` (999 first), `privacy_warning` (when the
+    message looked identifying), `asked_for` (the contacts the question asked how to reach), the
+    topic's answer (or `notice` when there is none), `choices`, `contacts`, `related`,
+    `privacy_reminder`.
     """
 
     outcome: Outcome
@@ -125,3 +126,4 @@ class Reply:
     score: float
     privacy_warning: str
     privacy_reminder: str
+    asked_for: tuple[Contact, ...] = ()

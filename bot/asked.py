@@ -1,0 +1,118 @@
+"""Which contacts a question asks how to reach: "what's the LADO's number?", "email for MASH".
+
+Staff often want one number, and the topic's answer gives it only at the end, among the
+contacts, after the guidance. When a question names a contact from `contacts.yaml` beside a word
+that asks how to reach it, the reply shows that contact first (after any 999 lead).
+
+A contact is named by its name (each alternative of "X or Y"), its abbreviation in brackets
+("(LADO)", "(101)"), its name without a trailing word such as "helpline" or "team" when two
+words or more remain and not all of them everyday words ("nspcc fgm"), or its id when that is
+one uncommon word ("ceop"); all read through the knowledge base's synonyms, so "local authority
+designated officer" is the LADO.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from bot.matching import SynonymExpander, normalise
+from bot.models import Contact
+from bot.words import common_words
+
+# Words that ask how to reach someone.
+REQUEST_WORDS = frozenset(
+    {
+        "number",
+        "numbers",
+        "phone",
+        "telephone",
+        "tel",
+        "call",
+        "ring",
+        "contact",
+        "email",
+        "emails",
+        "details",
+        "reach",
+        "hold",  # "get hold of"
+    }
+)
+NEAR = 4  # the most words between the request word and the contact's name
+_GENERIC_ENDINGS = frozenset(
+    {"helpline", "line", "hotline", "team", "service", "centre", "lead", "officer", "procedure"}
+)
+_BRACKETS = re.compile(r"^(?P<before>.*?)\s*\((?P<inside>[^)]*)\)\s*(?P<after>.*)$")
+
+
+class ContactLookup:
+    """Finds the contacts a question asks how to reach."""
+
+    def __init__(self, contacts: Iterable[Contact], synonyms: Mapping[str, Sequence[str]]) -> None:
+        self._expand = SynonymExpander(synonyms)
+        common = common_words()
+        self._names: dict[tuple[str, ...], list[Contact]] = {}
+        for contact in contacts:
+            for phrase in self._phrases(contact, common):
+                owners = self._names.setdefault(phrase, [])
+                if contact not in owners:
+                    owners.append(contact)
+        self._longest = max((len(p) for p in self._names), default=0)
+
+    def _read(self, text: str) -> list[str]:
+        return self._expand(normalise(text)).split()
+
+    def _phrases(self, contact: Contact, common: frozenset[str]) -> set[tuple[str, ...]]:
+        found = _BRACKETS.match(contact.name)
+        name = f"{found['before']} {found['after']}" if found else contact.name
+        inside = found["inside"] if found else ""
+        phrases: set[tuple[str, ...]] = set()
+        for part in re.split(r"\bor\b", name):
+            words = self._read(part)
+            if words:
+                phrases.add(tuple(words))
+            shorter = words[:-1]
+            # Not when every word left is an everyday one: "stop it now" is also just words.
+            if (
+                len(shorter) >= 2
+                and words[-1] in _GENERIC_ENDINGS
+                and not all(word in common for word in shorter)
+            ):
+                phrases.add(tuple(shorter))
+        # An abbreviation or a number in brackets: "(LADO)", "(MASH)", "(101)".
+        if inside and " " not in inside.strip() and (inside.isupper() or inside.isdigit()):
+            phrases.add(tuple(self._read(inside)))
+        if "-" not in contact.id and contact.id not in common:
+            phrases.add(tuple(self._read(contact.id)))
+        return {p for p in phrases if p}
+
+    def asked(self, text: str) -> tuple[Contact, ...]:
+        """The contacts `text` asks how to reach, in the order it names them."""
+        words = self._read(text)
+        requests = [i for i, word in enumerate(words) if word in REQUEST_WORDS]
+        if not requests:
+            return ()
+        out: list[Contact] = []
+        position = 0
+        while position < len(words):
+            size = next(
+                (
+                    n
+                    for n in range(min(self._longest, len(words) - position), 0, -1)
+                    if tuple(words[position : position + n]) in self._names
+                ),
+                0,
+            )
+            if not size:
+                position += 1
+                continue
+            end = position + size - 1
+            if any(position - NEAR - 1 <= r <= end + NEAR + 1 for r in requests):
+                for contact in self._names[tuple(words[position : end + 1])]:
+                    if contact not in out:
+                        out.append(contact)
+            position = end + 1
+        return tuple(out)
+
+
+__all__ = ["ContactLookup"]

@@ -1,0 +1,112 @@
+"""A question that asks how to reach a contact gets that contact first, not after the guidance."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapters.slack import to_blocks
+from adapters.teams import to_card
+from adapters.web import render_reply
+from bot import Bot, Question
+from bot.compose import ASKED_FOR, leads_with_999, plain_text
+from bot.models import Reply
+
+
+def ask(bot: Bot, text: str) -> Reply:
+    return bot.answer(Question(text))
+
+
+def asked_ids(bot: Bot, text: str) -> list[str]:
+    return [contact.id for contact in ask(bot, text).asked_for]
+
+
+@pytest.mark.parametrize(
+    ("question", "contact"),
+    [
+        ("what's the LADO's number?", "lado"),
+        ("whats the number for the lado", "lado"),
+        ("email for the local authority designated officer", "lado"),
+        ("front door phone number", "cs-front-door"),
+        ("how do i get hold of the edt tonight", "edt"),
+        ("what's the police non emergency number", "police-101"),
+        ("can you give me the DSL's contact details", "dsl"),
+        ("childline number for a pupil", "childline"),
+    ],
+)
+def test_a_question_asking_how_to_reach_a_contact_names_it(
+    shipped_bot: Bot, question: str, contact: str
+) -> None:
+    assert asked_ids(shipped_bot, question) == [contact]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does the LADO do?",
+        "who is our dsl",
+        "the girl's phone number was on the note",
+        "a man keeps ringing her phone",
+        "how do i stop it now, who do i call",
+    ],
+)
+def test_a_question_that_does_not_ask_how_to_reach_a_contact_names_none(
+    shipped_bot: Bot, question: str
+) -> None:
+    assert asked_ids(shipped_bot, question) == []
+
+
+def test_the_contact_asked_for_comes_before_the_guidance(shipped_bot: Bot) -> None:
+    reply = ask(shipped_bot, "what's the LADO's number?")
+    text = plain_text(reply)
+
+    assert reply.topic is not None
+    assert text.index(ASKED_FOR) < text.index(reply.topic.title)
+    assert text.index("Northmoor LADO") < text.index(reply.topic.title)
+
+
+def test_an_example_contact_asked_for_keeps_its_label(shipped_bot: Bot) -> None:
+    section = plain_text(ask(shipped_bot, "number for the lado")).split("\n\n")[0]
+
+    assert "(example, not a real number" in section
+
+
+def test_999_stays_first_when_an_urgent_message_asks_for_a_number(shipped_bot: Bot) -> None:
+    reply = ask(shipped_bot, "a child is in danger right now, what's the DSL's number")
+
+    assert leads_with_999(reply)
+    assert [c.id for c in reply.asked_for] == ["dsl"]
+
+
+def test_a_topic_picked_from_a_button_asks_for_no_contact(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question("what's the LADO's number?", chosen_topic="allegations-lado")
+    )
+
+    assert reply.asked_for == ()
+
+
+def test_slack_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
+    blocks = json.dumps(to_blocks(ask(shipped_bot, "what's the LADO's number?")))
+
+    assert blocks.index(ASKED_FOR) < blocks.index('"type": "header"')
+    assert blocks.index("Northmoor LADO") < blocks.index('"type": "header"')
+
+
+def test_teams_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
+    reply = ask(shipped_bot, "what's the LADO's number?")
+    card = json.dumps(to_card(reply))
+
+    assert reply.topic is not None
+    assert card.index(ASKED_FOR) < card.index(reply.topic.title)
+    assert card.index("Northmoor LADO") < card.index(reply.topic.title)
+
+
+def test_the_web_chat_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
+    reply = ask(shipped_bot, "what's the LADO's number?")
+    html = render_reply(reply)
+
+    assert reply.topic is not None
+    assert html.index(ASKED_FOR) < html.index(reply.topic.title)
+    assert html.index("Northmoor LADO") < html.index(reply.topic.title)
