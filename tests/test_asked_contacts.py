@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +13,13 @@ from adapters.web import render_reply
 from bot import Bot, Question
 from bot.compose import ASKED_FOR, leads_with_999, plain_text
 from bot.models import Reply
+
+RENDERINGS: dict[str, Callable[[Reply], str]] = {
+    "text": plain_text,
+    "web chat": render_reply,
+    "Slack": lambda reply: json.dumps(to_blocks(reply)),
+    "Teams": lambda reply: json.dumps(to_card(reply)),
+}
 
 
 def ask(bot: Bot, text: str) -> Reply:
@@ -57,13 +65,16 @@ def test_a_question_that_does_not_ask_how_to_reach_a_contact_names_none(
     assert asked_ids(shipped_bot, question) == []
 
 
-def test_the_contact_asked_for_comes_before_the_guidance(shipped_bot: Bot) -> None:
+@pytest.mark.parametrize("channel", RENDERINGS)
+def test_every_channel_shows_the_contact_asked_for_before_the_guidance(
+    shipped_bot: Bot, channel: str
+) -> None:
     reply = ask(shipped_bot, "what's the LADO's number?")
-    text = plain_text(reply)
+    rendered = RENDERINGS[channel](reply)
 
     assert reply.topic is not None
-    assert text.index(ASKED_FOR) < text.index(reply.topic.title)
-    assert text.index("Northmoor LADO") < text.index(reply.topic.title)
+    assert rendered.index(ASKED_FOR) < rendered.index(reply.topic.title)
+    assert rendered.index("Northmoor LADO") < rendered.index(reply.topic.title)
 
 
 def test_an_example_contact_asked_for_keeps_its_label(shipped_bot: Bot) -> None:
@@ -85,28 +96,3 @@ def test_a_topic_picked_from_a_button_asks_for_no_contact(shipped_bot: Bot) -> N
     )
 
     assert reply.asked_for == ()
-
-
-def test_slack_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
-    blocks = json.dumps(to_blocks(ask(shipped_bot, "what's the LADO's number?")))
-
-    assert blocks.index(ASKED_FOR) < blocks.index('"type": "header"')
-    assert blocks.index("Northmoor LADO") < blocks.index('"type": "header"')
-
-
-def test_teams_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
-    reply = ask(shipped_bot, "what's the LADO's number?")
-    card = json.dumps(to_card(reply))
-
-    assert reply.topic is not None
-    assert card.index(ASKED_FOR) < card.index(reply.topic.title)
-    assert card.index("Northmoor LADO") < card.index(reply.topic.title)
-
-
-def test_the_web_chat_shows_the_contact_asked_for_before_the_topic(shipped_bot: Bot) -> None:
-    reply = ask(shipped_bot, "what's the LADO's number?")
-    html = render_reply(reply)
-
-    assert reply.topic is not None
-    assert html.index(ASKED_FOR) < html.index(reply.topic.title)
-    assert html.index("Northmoor LADO") < html.index(reply.topic.title)
