@@ -4,11 +4,11 @@ Staff often want one number, and the topic's answer gives it only at the end, am
 contacts, after the guidance. When a question names a contact from `contacts.yaml` beside a word
 that asks how to reach it, the reply shows that contact first (after any 999 lead).
 
-A contact is named by its name (each alternative of "X or Y"), its abbreviation in brackets
-("(LADO)", "(101)"), its name without a trailing word such as "helpline" or "team" when two
-words or more remain and not all of them everyday words ("nspcc fgm"), or its id when that is
-one uncommon word ("ceop"); all read through the knowledge base's synonyms, so "local authority
-designated officer" is the LADO.
+A contact is named by its name (each alternative of "X or Y"), what its name gives in brackets
+("(LADO)", "(101)", "(out of hours)"), its name without a trailing word such as "helpline" or
+"team" when two words or more remain and not all of them everyday words ("nspcc fgm"), or its id
+when that is one uncommon word ("ceop"); all read through the knowledge base's synonyms, so
+"local authority designated officer" is the LADO.
 """
 
 from __future__ import annotations
@@ -79,9 +79,12 @@ class ContactLookup:
                 and not all(word in common for word in shorter)
             ):
                 phrases.add(tuple(shorter))
-        # An abbreviation or a number in brackets: "(LADO)", "(MASH)", "(101)".
-        if inside and " " not in inside.strip() and (inside.isupper() or inside.isdigit()):
-            phrases.add(tuple(self._read(inside)))
+        # In brackets, another name: an abbreviation or a number ("(LADO)", "(101)"), or words
+        # staff use for it ("(out of hours)", "(family help)"), but not a lone ordinary word.
+        for part in re.split(r",|\band\b", inside):
+            words = self._read(part)
+            if len(words) >= 2 or (words and (part.strip().isupper() or part.strip().isdigit())):
+                phrases.add(tuple(words))
         if "-" not in contact.id and contact.id not in common:
             phrases.add(tuple(self._read(contact.id)))
         return {p for p in phrases if p}

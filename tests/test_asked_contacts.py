@@ -41,6 +41,8 @@ def asked_ids(bot: Bot, text: str) -> list[str]:
         ("what's the police non emergency number", "police-101"),
         ("can you give me the DSL's contact details", "dsl"),
         ("childline number for a pupil", "childline"),
+        ("what's the out of hours number", "edt"),
+        ("family help team phone", "early-help"),
     ],
 )
 def test_a_question_asking_how_to_reach_a_contact_names_it(
