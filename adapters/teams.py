@@ -56,7 +56,7 @@ from adapters import logs
 from adapters.service import ChatService
 from adapters.settings import TeamsSettings
 from bot import Question, Reply
-from bot.compose import ASKED_FOR, PRIVACY_REMINDER, example_label, offered, plain_text
+from bot.compose import ASKED_FOR, PRIVACY_REMINDER, offered, plain_text, reach_line
 from bot.models import Contact, Outcome
 from bot.storage import RECORD_ID
 
@@ -487,13 +487,7 @@ def _topic_buttons(topics: list[tuple[int, str, str]]) -> dict[str, Any]:
 
 def _facts(contacts: Sequence[Contact]) -> list[dict[str, str]]:
     """Contacts as a FactSet's facts: name, how to reach, the example label when fictional."""
-    return [
-        {
-            "title": contact.name,
-            "value": contact.reach + (f" ({example_label(contact)})" if contact.example else ""),
-        }
-        for contact in contacts
-    ]
+    return [{"title": contact.name, "value": reach_line(contact)} for contact in contacts]
 
 
 def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:

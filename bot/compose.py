@@ -115,12 +115,14 @@ def example_label(contact: Contact) -> str:
     return EXAMPLE_LABEL if contact.phones else EXAMPLE_LABEL_NO_NUMBER
 
 
+def reach_line(contact: Contact) -> str:
+    """How to reach a contact, with the example label when it is fictional."""
+    return f"{contact.reach} ({example_label(contact)})" if contact.example else contact.reach
+
+
 def contact_line(contact: Contact) -> str:
     """One contact as text: name, how to reach, the example label when it is fictional."""
-    line = f"{contact.name}: {contact.reach}"
-    if contact.example:
-        line += f" ({example_label(contact)})"
-    return line
+    return f"{contact.name}: {reach_line(contact)}"
 
 
 def offered(reply: Reply) -> list[Topic]:

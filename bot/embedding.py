@@ -110,8 +110,7 @@ def map_table(path: Path, name: str = _TENSOR) -> npt.NDArray[np.floating]:
     size = path.stat().st_size
     with path.open("rb") as file:
         prefix = file.read(8)
-        length = struct.unpack("<Q", prefix)[0] if len(prefix) == 8 else size
-        if length > size - 8:
+        if len(prefix) < 8 or (length := struct.unpack("<Q", prefix)[0]) > size - 8:
             raise EmbeddingUnavailableError(f"{path}: not a safetensors file (no header)")
         try:
             info = json.loads(file.read(length))[name]
