@@ -47,8 +47,15 @@ from adapters.recording import Claim, ExpiringKeys
 from adapters.service import Answered, ChatService
 from adapters.settings import SlackSettings
 from bot import Bot, Question, Reply
-from bot.compose import ASKED_FOR, PRIVACY_REMINDER, example_label, offered, plain_text
-from bot.models import Contact, Outcome, Topic
+from bot.compose import (
+    ASKED_FOR,
+    PRIVACY_REMINDER,
+    choices_heading,
+    example_label,
+    offered,
+    plain_text,
+)
+from bot.models import Contact, Topic
 from bot.storage import RECORD_ID
 
 EVENTS_PATH = "/slack/events"
@@ -292,7 +299,7 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
         blocks.append(_header(reply.topic.title))
         blocks.extend(_sections(answer_mrkdwn(reply.topic.answer)))
     if reply.choices:
-        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        heading = choices_heading(reply)
         blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}*")})
         blocks.append(_topic_buttons(reply.choices, numbered))
     if reply.contacts:

@@ -56,8 +56,15 @@ from adapters import logs
 from adapters.service import ChatService
 from adapters.settings import TeamsSettings
 from bot import Question, Reply
-from bot.compose import ASKED_FOR, PRIVACY_REMINDER, offered, plain_text, reach_line
-from bot.models import Contact, Outcome
+from bot.compose import (
+    ASKED_FOR,
+    PRIVACY_REMINDER,
+    choices_heading,
+    offered,
+    plain_text,
+    reach_line,
+)
+from bot.models import Contact
 from bot.storage import RECORD_ID
 
 CHANNEL = "teams"
@@ -519,7 +526,7 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
             _text(part.strip()) for part in reply.topic.answer.split("\n\n") if part.strip()
         )
     if reply.choices:
-        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        heading = choices_heading(reply)
         body.append(_heading(heading))
         body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in reply.choices]))
     if reply.contacts:

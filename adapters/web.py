@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 
 from bot import Reply
-from bot.compose import ASKED_FOR, example_label, offered
+from bot.compose import ASKED_FOR, choices_heading, example_label, offered
 from bot.knowledge import phone_key
-from bot.models import Contact, Outcome
+from bot.models import Contact
 
 MAX_QUESTION_CHARS = 10_000
 ASK_ACTION = "/ask#answer"  # the fragment: the browser moves focus to the answer
@@ -120,7 +120,7 @@ def render_reply(reply: Reply) -> str:
     if reply.topic is not None:
         out.append(f"<h2>{_e(reply.topic.title)}</h2>{paragraphs(reply.topic.answer)}")
     if reply.choices:
-        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
+        heading = choices_heading(reply)
         buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in reply.choices)
         out.append(f'<h2>{heading}</h2><div class="choices">{buttons}</div>')
     if reply.contacts:
@@ -149,7 +149,7 @@ def reply_title(reply: Reply) -> str:
     if reply.topic is not None:
         return reply.topic.title
     if reply.choices:
-        return "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean?"
+        return choices_heading(reply)
     return "Not sure"
 
 

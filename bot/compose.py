@@ -32,7 +32,7 @@ NOT_SURE = (
     "a child, talk to your DSL today."
 )
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
-AMBIGUOUS = "Your question could be about more than one thing. Which did you mean?"
+AMBIGUOUS = "Your question could be about more than one thing."
 EMPTY = (
     'Please type a question about a safeguarding concern, for example "what are the signs of '
     'child sexual exploitation?"'
@@ -130,6 +130,15 @@ def offered(reply: Reply) -> list[Topic]:
     return list(dict.fromkeys((*reply.choices, *reply.related)))
 
 
+def choices_heading(reply: Reply) -> str:
+    """The heading over the topics offered: a question when they are close, else suggestions."""
+    return (
+        "Which did you mean?"
+        if reply.outcome is Outcome.AMBIGUOUS
+        else "Did you mean one of these?"
+    )
+
+
 def leads_with_999(reply: Reply) -> bool:
     """Whether the reply is urgent and its first line is the 999 instruction (the safety rule)."""
     lines = plain_text(reply).splitlines()
@@ -154,9 +163,10 @@ def _sections(reply: Reply) -> Iterable[str]:
         yield f"{reply.topic.title}\n{reply.topic.answer}"
     numbered = offered(reply)
     if reply.choices:
-        heading = "Which did you mean?" if reply.outcome is Outcome.AMBIGUOUS else "Did you mean:"
         yield (
-            heading + "\n" + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices)
+            choices_heading(reply)
+            + "\n"
+            + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices)
         )
     if reply.contacts:
         yield "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)

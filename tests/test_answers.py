@@ -120,6 +120,16 @@ def test_ambiguous_reply_offers_choices_and_picks_none(knowledge_dir: KnowledgeD
     assert {t.id for t in reply.choices} == {"alpha", "beta"}
 
 
+def test_ambiguous_reply_asks_which_one_once(knowledge_dir: KnowledgeDir) -> None:
+    """The notice says the question is unclear; only the heading over the choices asks."""
+    knowledge_dir.write("topics/main.yaml", twin_topics("alpha", "beta"))
+    knowledge_dir.replace("urgent.yaml", "topic: signs\n", "")
+    reply = Bot(load(knowledge_dir.root)).answer(
+        Question("where do i log an alpha or beta concern")
+    )
+    assert plain_text(reply).count("Which did you mean?") == 1
+
+
 def test_chosen_topic_is_answered_as_if_asked(shipped_bot: Bot) -> None:
     """A topic picked from the offered choices is answered directly."""
     reply = shipped_bot.answer(Question("", chosen_topic="allegations-lado"))
