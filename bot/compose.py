@@ -6,6 +6,7 @@ every rendering, before any privacy warning or topic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.models import Contact, Outcome, Reply, Topic, UrgentRule
@@ -41,6 +42,8 @@ ASKED_FOR = "You asked how to reach:"
 EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
 EXAMPLE_LABEL_NO_NUMBER = "example: your admin has not set this contact yet"
 
+MAX_SITUATION_LINES = 2
+
 ALWAYS = ("dsl", "police-999")
 SIGNPOST = ("dsl", "cs-front-door", "edt", "nspcc-helpline", "police-999")
 
@@ -64,7 +67,7 @@ def compose(
     lead: list[str] = []
     if urgent:
         lead = [CALL_999, THEN_DSL]
-        lead.extend(dict.fromkeys(rule.say for rule in urgent_rules if rule.say))
+        lead.extend(situation_lines(urgent_rules))
 
     if empty and not urgent:
         notice = EMPTY
@@ -106,6 +109,30 @@ def compose(
         privacy_reminder=PRIVACY_REMINDER,
         asked_for=tuple(asked_for),
     )
+
+
+def situation_lines(urgent_rules: Sequence[UrgentRule]) -> list[str]:
+    """What to do in this emergency beyond 999 and the DSL: the `say` lines of the first
+    `MAX_SITUATION_LINES` rules that add something, in the rules' order, each sentence once."""
+    said: set[str] = set()
+    lines: list[str] = []
+    for rule in urgent_rules:
+        new = [s for s in _sentences(rule.say) if _sentence_key(s) not in said]
+        if not new:
+            continue
+        said.update(_sentence_key(s) for s in new)
+        lines.append(" ".join(new))
+        if len(lines) == MAX_SITUATION_LINES:
+            break
+    return lines
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def _sentence_key(sentence: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", sentence.lower()))
 
 
 def example_label(contact: Contact) -> str:

@@ -12,8 +12,10 @@ from bot.compose import (
     PRIVACY_WARNING,
     contact_line,
     plain_text,
+    situation_lines,
 )
 from bot.knowledge import load
+from bot.models import UrgentRule
 from tests.conftest import KnowledgeDir
 
 
@@ -40,6 +42,55 @@ def test_urgent_message_still_answers_the_topic_it_matches(shipped_bot: Bot) -> 
     reply = shipped_bot.answer(Question("she's just told me her uncle is hurting her"))
     assert reply.topic is not None
     assert reply.topic.id == "disclosure-response"
+
+
+def said(rule_id: str, say: str) -> UrgentRule:
+    return UrgentRule(
+        id=rule_id,
+        description="test rule",
+        all_of=(("now",),),
+        unless=(),
+        say=say,
+        contacts=("police-999",),
+        topic=None,
+    )
+
+
+def test_urgent_lead_shows_the_first_two_rules_lines_in_order() -> None:
+    """Three rules fired: 999, the DSL, then the first two rules' lines, so the lead stays short
+    enough to act on."""
+    rules = [said("a", "Stay with the child."), said("b", "Keep the messages."), said("c", "Hide.")]
+    assert situation_lines(rules) == ["Stay with the child.", "Keep the messages."]
+
+
+def test_urgent_lead_says_a_shared_sentence_once() -> None:
+    """Overlapping rules share sentences; the second line keeps only what the first did not say,
+    and a rule with nothing new gives way to the next."""
+    rules = [
+        said("a", "Do not confront them. Stay with the child."),
+        said("b", "Stay with the child! Do not confront them."),
+        said("c", "do not confront them; tell the call handler where you are."),
+    ]
+    assert situation_lines(rules) == [
+        "Do not confront them. Stay with the child.",
+        "do not confront them; tell the call handler where you are.",
+    ]
+    rules[2] = said("c", "Stay with the child. Tell the call handler where you are.")
+    assert situation_lines(rules)[1] == "Tell the call handler where you are."
+
+
+def test_shipped_disclosure_with_the_abuser_collecting_today_has_no_repeated_line(
+    shipped_bot: Bot,
+) -> None:
+    """From a staff walkthrough: two rules both said to keep the child from leaving with him."""
+    reply = shipped_bot.answer(
+        Question("child just told me her stepdad hurt her and he's picking her up at 3.15 today")
+    )
+    lead = " ".join(reply.urgent_lead)
+    assert reply.urgent_lead[0] == CALL_999
+    assert len(reply.urgent_lead) <= 4
+    assert lead.count("do not let them leave with the person") == 1
+    assert "weapon" not in lead
 
 
 def test_urgent_rules_are_not_gated_by_the_matcher(knowledge_dir: KnowledgeDir) -> None:
