@@ -52,6 +52,7 @@ from bot.compose import (
     PRIVACY_REMINDER,
     choices_heading,
     example_label,
+    now_lines,
     offered,
     plain_text,
 )
@@ -297,6 +298,8 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
         blocks.extend(_sections(escape(reply.notice)))
     if reply.topic is not None:
         blocks.append(_header(reply.topic.title))
+        for line in now_lines(reply.topic):
+            blocks.extend(_sections(f"*{escape(line)}*"))
         blocks.extend(_sections(answer_mrkdwn(reply.topic.answer)))
     if reply.choices:
         heading = choices_heading(reply)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 
 from bot import Reply
-from bot.compose import ASKED_FOR, choices_heading, example_label, offered
+from bot.compose import ASKED_FOR, choices_heading, example_label, now_lines, offered
 from bot.knowledge import phone_key
 from bot.models import Contact
 
@@ -40,6 +40,7 @@ button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cu
 .contacts li { margin-bottom: .4rem; }
 .example { color: var(--muted); font-style: italic; }
 .choices form { display: inline; }
+.now { font-weight: 700; }
 .sources, .privacy { color: var(--muted); font-size: .9rem; }
 .sources li { margin-bottom: .3rem; }
 .sources a { display: inline-block; padding: .2rem 0; }
@@ -118,7 +119,8 @@ def render_reply(reply: Reply) -> str:
     if reply.notice:
         out.append(f"<p>{_e(reply.notice)}</p>")
     if reply.topic is not None:
-        out.append(f"<h2>{_e(reply.topic.title)}</h2>{paragraphs(reply.topic.answer)}")
+        now = "".join(f'<p class="now">{_e(line)}</p>' for line in now_lines(reply.topic))
+        out.append(f"<h2>{_e(reply.topic.title)}</h2>{now}{paragraphs(reply.topic.answer)}")
     if reply.choices:
         heading = choices_heading(reply)
         buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in reply.choices)

@@ -32,6 +32,12 @@ NOT_SURE = (
     "I'm not sure I have understood your question, so I won't guess. If you are worried about "
     "a child, talk to your DSL today."
 )
+OUTSIDE = (
+    "I don't think that is something I cover, so I won't guess: I answer questions about keeping children safe "
+    "(exploitation, abuse, going missing, who to tell). For IT, HR, rotas or pay, ask your "
+    "manager or service desk. For an adult at risk, contact your council's adult safeguarding "
+    "team. If you are worried about a child, talk to your DSL or safeguarding lead today."
+)
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
 AMBIGUOUS = "Your question could be about more than one thing."
 EMPTY = (
@@ -39,6 +45,7 @@ EMPTY = (
     'child sexual exploitation?"'
 )
 ASKED_FOR = "You asked how to reach:"
+NOW = "Now:"
 EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
 EXAMPLE_LABEL_NO_NUMBER = "example: your admin has not set this contact yet"
 
@@ -60,9 +67,11 @@ def compose(
     identifying: bool,
     empty: bool = False,
     asked_for: Sequence[Contact] = (),
+    declined: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
-    contacts, privacy notes."""
+    contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
+    so the notice says what the bot covers and only the DSL and 999 are signposted."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     if urgent:
@@ -74,7 +83,7 @@ def compose(
     elif outcome is Outcome.AMBIGUOUS:
         notice = AMBIGUOUS
     elif outcome is Outcome.NOT_SURE:
-        notice = NOT_SURE_URGENT if urgent else NOT_SURE
+        notice = NOT_SURE_URGENT if urgent else OUTSIDE if declined else NOT_SURE
     else:
         notice = ""
 
@@ -87,7 +96,7 @@ def compose(
         wanted.extend(topic.contacts)
         wanted.extend(ALWAYS)
     else:
-        wanted.extend(SIGNPOST)
+        wanted.extend(ALWAYS if declined else SIGNPOST)
     ordered = [contacts[i] for i in dict.fromkeys(wanted) if i in contacts]
 
     related: tuple[Topic, ...] = ()
@@ -157,6 +166,11 @@ def offered(reply: Reply) -> list[Topic]:
     return list(dict.fromkeys((*reply.choices, *reply.related)))
 
 
+def now_lines(topic: Topic) -> list[str]:
+    """The topic's "Now:" line, first under its title, as a list of zero or one lines."""
+    return [f"{NOW} {topic.now}"] if topic.now else []
+
+
 def choices_heading(reply: Reply) -> str:
     """The heading over the topics offered: a question when they are close, else suggestions."""
     return (
@@ -187,7 +201,7 @@ def _sections(reply: Reply) -> Iterable[str]:
     if reply.notice:
         yield reply.notice
     if reply.topic is not None:
-        yield f"{reply.topic.title}\n{reply.topic.answer}"
+        yield "\n".join((reply.topic.title, *now_lines(reply.topic), reply.topic.answer))
     numbered = offered(reply)
     if reply.choices:
         yield (

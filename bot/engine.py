@@ -71,6 +71,7 @@ class Bot:
         topic: Topic | None = chosen
         choices: list[Topic] = []
         outcome, score = Outcome.ANSWERED, 1.0
+        declined = False
         if chosen is None:
             match = self._matcher.match(
                 text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
@@ -78,7 +79,8 @@ class Bot:
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None
-            choices = [] if outcome is Outcome.ANSWERED else offered
+            declined = match.declined
+            choices = [] if outcome is Outcome.ANSWERED or declined else offered
             if topic is None and outcome is Outcome.NOT_SURE:
                 # An urgent rule may name the guidance to show when nothing else matched.
                 fallback = next((r.topic for r in fired if r.topic in topics), None)
@@ -95,6 +97,7 @@ class Bot:
             urgent_rules=fired,
             identifying=identifying,
             empty=not text and chosen is None,
+            declined=declined,
             asked_for=self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else (),
         )
 

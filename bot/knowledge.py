@@ -23,6 +23,7 @@ from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 OUT_OF_SCOPE = "out-of-scope"  # the label of out_of_scope.yaml's examples; no topic may take it
 MIN_EXAMPLES = 5
+MAX_NOW_WORDS = 40
 
 # UK phone numbers as staff write them: 0 and 7-10 more digits in groups (0800 1111 too),
 # +44 forms, and the short national service numbers. Years, ages, "s47" and "1,400" do not match.
@@ -348,7 +349,7 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
         what,
         out,
         {"id", "title", "examples", "answer", "contacts", "related", "sources"},
-        set(),
+        {"now"},
     )
     topic_id = fields.valid_id()
     if topic_id is None:
@@ -359,6 +360,13 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
             fields.line("examples"),
             f"{what}: has {len(examples)} example questions; at least {MIN_EXAMPLES} are "
             "needed for the bot to recognise it",
+        )
+    now = fields.text("now")
+    if len(now.split()) > MAX_NOW_WORDS:
+        out.add(
+            fields.line("now"),
+            f"{what}: 'now' has {len(now.split())} words; keep it to {MAX_NOW_WORDS} or fewer "
+            "(it is read first, often on a phone): put the rest in the answer",
         )
     sources = _sources(raw, what, out)
     if "sources" in raw and not sources:
@@ -371,6 +379,7 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
         contacts=tuple(text for text, _ in fields.texts("contacts")),
         related=tuple(text for text, _ in fields.texts("related")),
         sources=tuple(sources),
+        now=now,
         where=out.at(raw.line),
     )
 
@@ -797,7 +806,8 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 )
             else:
                 example_owner[key] = (topic, out.at(line))
-        _check_numbers(topic.answer, f"topic '{topic.id}'", raw, "answer", out, known_numbers)
+        for key, text in (("now", topic.now), ("answer", topic.answer)):
+            _check_numbers(text, f"topic '{topic.id}'", raw, key, out, known_numbers)
 
     declined: dict[str, Where] = {}
     for example, line, out in outside:

@@ -109,11 +109,13 @@ class Tuning:
 @dataclass(frozen=True)
 class Match:
     """The matcher's decision: for answered the one label, for ambiguous the close labels,
-    for not sure the nearest labels as suggestions (possibly none)."""
+    for not sure the nearest labels as suggestions (possibly none). `declined`: not sure
+    because the message is most like the out-of-scope examples."""
 
     outcome: Outcome
     candidates: tuple[Candidate, ...]
     score: float
+    declined: bool = False
 
 
 def normalise(text: str) -> str:
@@ -596,7 +598,7 @@ def decide(
             return Match(Outcome.AMBIGUOUS, close, top.score)
         return Match(Outcome.ANSWERED, (top,), top.score)
     suggestions = tuple(c for c in ranking[:3] if c.score >= thresholds.suggest)
-    return Match(Outcome.NOT_SURE, suggestions, top.score)
+    return Match(Outcome.NOT_SURE, suggestions, top.score, declined)
 
 
 __all__ = [

@@ -47,7 +47,10 @@ class Contact:
 
 @dataclass(frozen=True)
 class Topic:
-    """One piece of guidance: what staff ask, what the bot answers, who to tell."""
+    """One piece of guidance: what staff ask, what the bot answers, who to tell.
+
+    `now` is the one line shown first, under the title: what to do now ("" when not written).
+    """
 
     id: str
     title: str
@@ -56,6 +59,7 @@ class Topic:
     contacts: tuple[str, ...]
     related: tuple[str, ...]
     sources: tuple[Source, ...]
+    now: str = ""
     where: Where | None = field(default=None, compare=False)
 
 

@@ -8,6 +8,8 @@ from bot import Bot, Outcome, Question
 from bot.compose import (
     CALL_999,
     EXAMPLE_LABEL_NO_NUMBER,
+    NOT_SURE,
+    OUTSIDE,
     PRIVACY_REMINDER,
     PRIVACY_WARNING,
     contact_line,
@@ -106,7 +108,8 @@ def test_not_sure_reply_says_so_and_gives_contacts(shipped_bot: Bot) -> None:
     reply = shipped_bot.answer(Question("the printer on the second floor is jammed again"))
     assert reply.outcome is Outcome.NOT_SURE
     assert reply.topic is None
-    assert "not sure" in reply.notice
+    assert reply.notice in (NOT_SURE, OUTSIDE)
+    assert "won't guess" in reply.notice
     assert {"dsl", "police-999"} <= {c.id for c in reply.contacts}
 
 
@@ -127,6 +130,22 @@ def test_a_message_like_an_out_of_scope_example_is_declined(knowledge_dir: Knowl
     assert reply.outcome is Outcome.NOT_SURE
     assert reply.topic is None
     assert bot.answer(Question("how do i make a referral to mash")).topic is not None
+
+
+def test_a_declined_message_says_what_the_bot_covers_and_offers_no_topics(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """From a staff walkthrough: a jammed printer was offered safeguarding topics and five
+    contacts. Declined, it is told what the bot covers, and still signposted to the DSL and 999."""
+    knowledge_dir.write(
+        "out_of_scope.yaml",
+        "examples:\n  - the printer is jammed\n  - printer jammed again\n  - printer not working\n",
+    )
+    reply = Bot(load(knowledge_dir.root)).answer(Question("the printer is jammed again"))
+    assert reply.outcome is Outcome.NOT_SURE
+    assert reply.notice == OUTSIDE
+    assert reply.choices == ()
+    assert [c.id for c in reply.contacts] == ["dsl", "police-999"]
 
 
 def test_an_urgent_message_like_an_out_of_scope_example_still_gets_999_first(
@@ -179,6 +198,22 @@ def test_ambiguous_reply_asks_which_one_once(knowledge_dir: KnowledgeDir) -> Non
         Question("where do i log an alpha or beta concern")
     )
     assert plain_text(reply).count("Which did you mean?") == 1
+
+
+def test_now_line_comes_first_under_the_title(knowledge_dir: KnowledgeDir) -> None:
+    """What to do now is read before the why: title, then "Now: ...", then the answer."""
+    knowledge_dir.replace(
+        "topics/main.yaml", "    answer: |\n", "    now: Tell your DSL today.\n    answer: |\n"
+    )
+    reply = Bot(load(knowledge_dir.root)).answer(Question("", chosen_topic="signs"))
+    text = plain_text(reply)
+    assert "Signs of exploitation\nNow: Tell your DSL today.\nLook for changes" in text
+
+
+def test_every_shipped_topic_has_a_short_now_line(shipped_bot: Bot) -> None:
+    """Every shipped topic opens with what to do now, in 30 words or fewer."""
+    topics = shipped_bot.knowledge.topics.values()
+    assert [t.id for t in topics if not 0 < len(t.now.split()) <= 30] == []
 
 
 def test_chosen_topic_is_answered_as_if_asked(shipped_bot: Bot) -> None:

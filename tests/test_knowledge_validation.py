@@ -223,6 +223,31 @@ def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: Kno
     ]
 
 
+def test_a_now_line_over_forty_words_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
+    """The line staff read first stays short enough to read on a phone."""
+    long_line = " ".join(["tell"] * 41)
+    knowledge_dir.replace(
+        "topics/main.yaml", "    answer: |\n", f"    now: {long_line}\n    answer: |\n"
+    )
+    line = knowledge_dir.line_of("topics/main.yaml", "now:")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': 'now' has 41 words; keep it to 40 "
+        "or fewer (it is read first, often on a phone): put the rest in the answer"
+    ]
+
+
+def test_phone_number_in_a_now_line_must_be_in_contacts(knowledge_dir: KnowledgeDir) -> None:
+    """A number in the first line is vetted like one in the answer."""
+    knowledge_dir.replace(
+        "topics/main.yaml", "    answer: |\n", "    now: Ring 0161 496 0000 today.\n    answer: |\n"
+    )
+    line = knowledge_dir.line_of("topics/main.yaml", "0161 496 0000")
+    assert messages(knowledge_dir) == [
+        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': phone number '0161 496 0000' is "
+        "not in contacts.yaml; add it to a contact's 'phones' first"
+    ]
+
+
 def test_listed_national_numbers_may_appear_in_answers(knowledge_dir: KnowledgeDir) -> None:
     """A number listed in a contact's phones, in any spacing, is allowed in an answer."""
     knowledge_dir.replace(
