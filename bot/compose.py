@@ -33,10 +33,11 @@ NOT_SURE = (
     "a child, talk to your DSL today."
 )
 OUTSIDE = (
-    "I don't think that is something I cover, so I won't guess: I answer questions about keeping children safe "
-    "(exploitation, abuse, going missing, who to tell). For IT, HR, rotas or pay, ask your "
-    "manager or service desk. For an adult at risk, contact your council's adult safeguarding "
-    "team. If you are worried about a child, talk to your DSL or safeguarding lead today."
+    "I don't think that is something I cover, so I won't guess: I answer questions about "
+    "keeping children safe (exploitation, abuse, going missing, who to tell). For IT, HR, rotas "
+    "or pay, ask your manager or service desk. For an adult at risk, contact your council's "
+    "adult safeguarding team. If you are worried about a child, talk to your DSL or "
+    "safeguarding lead today."
 )
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
 AMBIGUOUS = "Your question could be about more than one thing."
