@@ -82,9 +82,10 @@ class UrgencyExamples:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """A validated knowledge base: contacts, topics, urgent rules, synonyms, messages the bot must
-    decline (`out_of_scope`), and the matching thresholds and sentence vectors' weight chosen
-    for it (None: the matcher's defaults)."""
+    """A validated knowledge base: contacts, topics, urgent rules (and the framing that sets them
+    aside for teaching material), synonyms, messages the bot must decline (`out_of_scope`), and
+    the matching thresholds and sentence vectors' weight chosen for it (None: the matcher's
+    defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
@@ -95,6 +96,7 @@ class KnowledgeBase:
     semantic_weight: float | None = None
     out_of_scope: tuple[str, ...] = ()
     urgency: UrgencyExamples | None = None
+    urgent_framing: UrgentRule | None = None
 
     def labelled_examples(self) -> list[tuple[str, str]]:
         """(label, example) for the matcher: every topic's examples, then the out-of-scope ones
@@ -434,19 +436,21 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
 
 def _load_urgent(
     path: Path, problems: list[Problem]
-) -> list[tuple[UrgentRule, LineDict, _Collector]]:
+) -> tuple[list[tuple[UrgentRule, LineDict, _Collector]], UrgentRule | None]:
+    """The rules with their YAML and where to report, and the framing (see `_framing`)."""
     out = _Collector(path, problems)
     data = _read(path, problems)
     rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
+    framing: UrgentRule | None = None
     seen: dict[str, UrgentRule] = {}
     sets: dict[str, tuple[str, ...]] = {}
     spellings: list[tuple[str, tuple[str, ...]]] = []
     if isinstance(data, LineDict):
         for key in data:
-            if key not in ("sets", "spellings", "rules"):
+            if key not in ("sets", "spellings", "framing", "rules"):
                 out.add(
                     _key_line(data, key),
-                    f"unknown key '{key}' (known keys: rules, sets, spellings)",
+                    f"unknown key '{key}' (known keys: framing, rules, sets, spellings)",
                 )
         # sets: named phrase lists that groups and `unless` use as "$name".
         table = data.get("sets", LineDict())
@@ -498,6 +502,8 @@ def _load_urgent(
                 )
                 continue
             spellings.append((canonical, tuple(forms)))
+        if "framing" in data:
+            framing = _framing(data, out, sets, tuple(spellings))
     for raw, _line in _entries(data, "rules", out):
         rule_id = raw.get("id")
         what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
@@ -544,7 +550,52 @@ def _load_urgent(
             continue
         seen[rule_id] = rule
         rules.append((rule, raw, out))
-    return rules
+    return rules, framing
+
+
+def _framing(
+    data: LineDict,
+    out: _Collector,
+    sets: Mapping[str, tuple[str, ...]],
+    spellings: tuple[tuple[str, tuple[str, ...]], ...],
+) -> UrgentRule | None:
+    """`framing:` as a rule that no reply shows: `opening` phrases (its one group) that make a
+    message teaching material when one starts within its first words, and `unless` phrases
+    anywhere in the message that keep it urgent."""
+    raw = data.get("framing")
+    what = "framing"
+    if not isinstance(raw, LineDict):
+        out.add(_key_line(data, "framing"), "'framing:' must map 'opening' and 'unless' to lists")
+        return None
+    fields = _Fields(raw, what, out, {"opening", "unless"}, set())
+    lists = []
+    for key in ("opening", "unless"):
+        texts = []
+        for text, line in fields.texts(key):
+            if problem := _symbol_problem(what, text):
+                out.add(line, problem)
+                continue
+            texts.append(text)
+        expanded, unknown = expand(texts, sets)
+        for ref in unknown:
+            out.add(fields.line(key), f"{what}: '{ref}' is not a set (see 'sets:')")
+        if key in raw and not expanded:
+            out.add(fields.line(key), f"{what}: '{key}' must list at least one phrase")
+        lists.append(tuple(expanded))
+    opening, unless = lists
+    if not opening or not unless:
+        return None
+    return UrgentRule(
+        id="framing",
+        description="A message that opens as teaching material, with nothing happening now.",
+        all_of=(opening,),
+        unless=unless,
+        say="",
+        contacts=(),
+        topic=None,
+        spellings=spellings,
+        where=out.at(raw.line),
+    )
 
 
 def _unread_symbols(phrase: str) -> str:
@@ -769,7 +820,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         _load_matching(matching_path, problems) if matching_path.is_file() else (None, None)
     )
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
-    loaded_rules = _load_urgent(required["urgent.yaml"], problems)
+    loaded_rules, framing = _load_urgent(required["urgent.yaml"], problems)
     outside_path = directory / "out_of_scope.yaml"
     outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
     urgency_path = directory / "urgent_examples.yaml"
@@ -867,6 +918,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         contacts=contacts,
         topics=topics,
         urgent_rules=tuple(rule for rule, _, _ in loaded_rules),
+        urgent_framing=framing,
         synonyms=synonyms,
         directory=directory,
         thresholds=thresholds,

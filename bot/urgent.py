@@ -37,6 +37,7 @@ FUZZY_MIN_LENGTH = 5
 ANY_NUMBER = "#"
 ANY_WORD = "*"
 SET_MARK = "$"
+FRAMING_WITHIN = 4  # a framing phrase counts when it starts within a message's first 4 words
 UNLESS = -1  # the slot of a rule's `unless` phrases, beside its groups 0, 1, 2...
 _NUMBER = re.compile(r"\d+([a-z]*)")
 # "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
@@ -82,18 +83,25 @@ def _deletions(word: str) -> set[str]:
 
 
 class UrgentRules:
-    """The urgent rules of a knowledge base, compiled for fast matching."""
+    """The urgent rules of a knowledge base, compiled for fast matching.
 
-    def __init__(self, rules: Iterable[UrgentRule]) -> None:
+    `framing` (urgent.yaml's `framing:`) sets every rule aside for a message that opens as
+    teaching material ("for a training session, ...": an `opening` phrase starting within its
+    first `FRAMING_WITHIN` words) and has none of its `unless` phrases anywhere.
+    """
+
+    def __init__(self, rules: Iterable[UrgentRule], framing: UrgentRule | None = None) -> None:
         self.rules = tuple(rules)
+        self.framing = framing
+        compiled = (*self.rules, framing) if framing is not None else self.rules
         self._spelled: dict[str, set[str]] = {}
-        for rule in self.rules:
+        for rule in compiled:
             for canonical, variants in rule.spellings:
                 for variant in variants:
                     self._spelled.setdefault(variant, set()).add(canonical)
         vocabulary = {
             token
-            for rule in self.rules
+            for rule in compiled
             for phrase in (*(p for group in rule.all_of for p in group), *rule.unless)
             for token in phrase.split()
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
@@ -109,7 +117,7 @@ class UrgentRules:
         # Each phrase once, under its first word that is not `*`, with the (rule, group) slots
         # it belongs to; `unless` phrases use the slot UNLESS.
         self._slots: dict[tuple[str, ...], list[tuple[int, int]]] = {}
-        for index, rule in enumerate(self.rules):
+        for index, rule in enumerate(compiled):
             for slot, phrases in (*enumerate(rule.all_of), (UNLESS, rule.unless)):
                 for text in dict.fromkeys(phrases):
                     self._slots.setdefault(tuple(text.split()), []).append((index, slot))
@@ -181,6 +189,11 @@ class UrgentRules:
             spans = [(i, i + len(phrase) - 1) for i in range(len(readings) - len(phrase) + 1)]
             for slot in self._slots[phrase] if spans else ():
                 found.setdefault(slot, []).extend(spans)
+        if self.framing is not None:
+            framing = len(self.rules)
+            opens = any(start < FRAMING_WITHIN for start, _ in found.get((framing, 0), []))
+            if opens and not found.get((framing, UNLESS)):
+                return []
         return [
             rule
             for index, rule in enumerate(self.rules)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from bot.knowledge import check, load
+from bot.knowledge import check, display_path, load
 from bot.models import UrgentRule
 from bot.urgent import UrgentRules
 from tests.conftest import URGENT_PHRASINGS, KnowledgeDir
@@ -17,7 +18,8 @@ PHRASINGS = URGENT_PHRASINGS
 
 @pytest.fixture(scope="module")
 def shipped_rules() -> UrgentRules:
-    return UrgentRules(load(ROOT / "knowledge").urgent_rules)
+    base = load(ROOT / "knowledge")
+    return UrgentRules(base.urgent_rules, base.urgent_framing)
 
 
 def rule(
@@ -213,6 +215,43 @@ def test_rules_fire_in_declared_order() -> None:
     second = rule(["now"], rule_id="second")
     assert fires([first, second], "now he has a knife") == ["first", "second"]
     assert fires([second, first], "now he has a knife") == ["second", "first"]
+
+
+def framing(*opening: str, unless: tuple[str, ...] = ("now", "just")) -> UrgentRule:
+    return dataclasses.replace(rule(list(opening), unless=unless, rule_id="framing"), say="")
+
+
+def test_a_message_that_opens_as_teaching_material_fires_no_rule() -> None:
+    """'For a training session, ...' describes no child in danger, whatever words follow."""
+    knife = rule(["knife"])
+    rules = UrgentRules([knife], framing("for a training session"))
+    assert rules.fired("for a training session: how are kids groomed into carrying a knife") == []
+    assert fires(knife, "for a training session: how are kids groomed into carrying a knife")
+
+
+def test_a_framing_phrase_counts_only_at_the_start_of_the_message() -> None:
+    """Past the first four words it is just a mention, and the rules read the message."""
+    rules = UrgentRules([rule(["knife"])], framing("for training"))
+    assert rules.fired("he has a knife and says it is for training") != []
+    assert rules.fired("hi quick q, for training - why do kids carry a knife") == []
+
+
+def test_something_happening_now_keeps_a_framed_message_urgent() -> None:
+    """An `unless` phrase anywhere in the message undoes the framing."""
+    rules = UrgentRules([rule(["knife"])], framing("for training"))
+    text = "for training next week, but a boy has just shown me a knife"
+    assert [r.id for r in rules.fired(text)] == ["r"]
+
+
+def test_framing_without_unless_phrases_is_a_problem(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.replace(
+        "urgent.yaml", "rules:\n", "framing:\n  opening: [for training]\nrules:\n"
+    )
+    line = knowledge_dir.line_of("urgent.yaml", "opening:")
+    path = display_path(knowledge_dir.root / "urgent.yaml")
+    assert [str(p) for p in check(knowledge_dir.root)] == [
+        f"{path}:{line}: framing: missing 'unless'"
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "?!...", "\n\t"])
