@@ -16,9 +16,10 @@ CALL_999 = (
     "press 55 when asked."
 )
 THEN_DSL = (
-    "Then tell your designated safeguarding lead (DSL) straight away, so that children's social "
-    "care are told the same day (the emergency duty team out of hours). If the DSL cannot be "
-    "reached, contact children's social care yourself. Write down what happened."
+    "Then tell your designated safeguarding lead (DSL), or your organisation's safeguarding "
+    "lead, straight away, so that children's social care are told the same day (the emergency "
+    "duty team out of hours). If they cannot be reached, contact children's social care "
+    "yourself. Write down what happened."
 )
 PRIVACY_WARNING = (
     "Please don't share names or other identifying details in chat. Describe the situation "
@@ -30,7 +31,8 @@ PRIVACY_REMINDER = (
 )
 NOT_SURE = (
     "I'm not sure I have understood your question, so I won't guess. If you are worried about "
-    "a child, talk to your DSL today."
+    "a child, talk to your DSL or safeguarding lead today; anyone can also refer a child to "
+    "children's social care directly."
 )
 OUTSIDE = (
     "I don't think that is something I cover, so I won't guess: I answer questions about "
