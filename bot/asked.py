@@ -39,6 +39,8 @@ REQUEST_WORDS = frozenset(
     }
 )
 NEAR = 4  # the most words between the request word and the contact's name
+# "when to call 999", "when should we contact the LADO": asking when, not how to reach.
+WHEN_BEFORE = 4
 _GENERIC_ENDINGS = frozenset(
     {"helpline", "line", "hotline", "team", "service", "centre", "lead", "officer", "procedure"}
 )
@@ -92,7 +94,11 @@ class ContactLookup:
     def asked(self, text: str) -> tuple[Contact, ...]:
         """The contacts `text` asks how to reach, in the order it names them."""
         words = self._read(text)
-        requests = [i for i, word in enumerate(words) if word in REQUEST_WORDS]
+        requests = [
+            i
+            for i, word in enumerate(words)
+            if word in REQUEST_WORDS and "when" not in words[max(0, i - WHEN_BEFORE) : i]
+        ]
         if not requests:
             return ()
         out: list[Contact] = []

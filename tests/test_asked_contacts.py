@@ -59,6 +59,8 @@ def test_a_question_asking_how_to_reach_a_contact_names_it(
         "the girl's phone number was on the note",
         "a man keeps ringing her phone",
         "how do i stop it now, who do i call",
+        "doing a staff quiz on when to call 999, what counts as immediate danger?",
+        "when should we contact the lado about a coach",
     ],
 )
 def test_a_question_that_does_not_ask_how_to_reach_a_contact_names_none(
