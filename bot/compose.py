@@ -49,8 +49,8 @@ EMPTY = (
 )
 ASKED_FOR = "You asked how to reach:"
 NOW = "Now:"
-EXAMPLE_LABEL = "example, not a real number: your admin has not set this contact yet"
-EXAMPLE_LABEL_NO_NUMBER = "example: your admin has not set this contact yet"
+EXAMPLE_LABEL = "example, not a real number; not set up yet"
+EXAMPLE_LABEL_NO_NUMBER = "example; not set up yet"
 
 MAX_SITUATION_LINES = 2
 
