@@ -524,20 +524,12 @@ def _load_urgent(
             )
             near = None
         groups = _phrase_groups(raw, what, out, sets)
-        unless_texts = []
-        for text, line in fields.texts("unless"):
-            if problem := _symbol_problem(what, text):
-                out.add(line, problem)
-                continue
-            unless_texts.append(text)
-        unless, unknown = expand(unless_texts, sets)
-        for ref in unknown:
-            out.add(fields.line("unless"), f"{what}: '{ref}' is not a set (see 'sets:')")
+        unless = _phrase_list(fields, "unless", out, sets)
         rule = UrgentRule(
             id=rule_id,
             description=fields.text("description"),
             all_of=groups,
-            unless=tuple(unless),
+            unless=unless,
             say=fields.text("say"),
             contacts=tuple(text for text, _ in fields.texts("contacts")),
             topic=fields.text("topic", required=False) or None,
@@ -551,6 +543,23 @@ def _load_urgent(
         seen[rule_id] = rule
         rules.append((rule, raw, out))
     return rules, framing
+
+
+def _phrase_list(
+    fields: _Fields, key: str, out: _Collector, sets: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """A list of rule phrases with its `$sets` expanded; a symbol the rules cannot read or an
+    unknown set is reported at its line and left out."""
+    texts = []
+    for text, line in fields.texts(key):
+        if problem := _symbol_problem(fields.what, text):
+            out.add(line, problem)
+            continue
+        texts.append(text)
+    expanded, unknown = expand(texts, sets)
+    for ref in unknown:
+        out.add(fields.line(key), f"{fields.what}: '{ref}' is not a set (see 'sets:')")
+    return tuple(expanded)
 
 
 def _framing(
@@ -568,21 +577,10 @@ def _framing(
         out.add(_key_line(data, "framing"), "'framing:' must map 'opening' and 'unless' to lists")
         return None
     fields = _Fields(raw, what, out, {"opening", "unless"}, set())
-    lists = []
-    for key in ("opening", "unless"):
-        texts = []
-        for text, line in fields.texts(key):
-            if problem := _symbol_problem(what, text):
-                out.add(line, problem)
-                continue
-            texts.append(text)
-        expanded, unknown = expand(texts, sets)
-        for ref in unknown:
-            out.add(fields.line(key), f"{what}: '{ref}' is not a set (see 'sets:')")
-        if key in raw and not expanded:
+    opening, unless = (_phrase_list(fields, key, out, sets) for key in ("opening", "unless"))
+    for key, phrases in (("opening", opening), ("unless", unless)):
+        if key in raw and not phrases:
             out.add(fields.line(key), f"{what}: '{key}' must list at least one phrase")
-        lists.append(tuple(expanded))
-    opening, unless = lists
     if not opening or not unless:
         return None
     return UrgentRule(

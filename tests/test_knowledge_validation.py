@@ -209,13 +209,19 @@ def test_an_unfinished_source_url_is_reported_at_its_line(
     )
 
 
-def test_phone_number_not_in_contacts_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
-    """An answer may only give numbers an admin put in contacts.yaml."""
-    knowledge_dir.replace(
-        "topics/main.yaml",
-        "      - Tell your DSL.\n",
-        "      - Tell your DSL.\n      - Or ring 0161 496 0000.\n",
-    )
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("      - Tell your DSL.\n", "      - Tell your DSL.\n      - Or ring 0161 496 0000.\n"),
+        ("    answer: |\n", "    now: Ring 0161 496 0000 today.\n    answer: |\n"),
+    ],
+    ids=["answer", "now line"],
+)
+def test_phone_number_not_in_contacts_is_reported_at_its_line(
+    knowledge_dir: KnowledgeDir, old: str, new: str
+) -> None:
+    """An answer or its "now" line may only give numbers an admin put in contacts.yaml."""
+    knowledge_dir.replace("topics/main.yaml", old, new)
     line = knowledge_dir.line_of("topics/main.yaml", "0161 496 0000")
     assert messages(knowledge_dir) == [
         f"{topics_path(knowledge_dir)}:{line}: topic 'signs': phone number '0161 496 0000' is "
@@ -233,18 +239,6 @@ def test_a_now_line_over_forty_words_is_reported_at_its_line(knowledge_dir: Know
     assert messages(knowledge_dir) == [
         f"{topics_path(knowledge_dir)}:{line}: topic 'signs': 'now' has 41 words; keep it to 40 "
         "or fewer (it is read first, often on a phone): put the rest in the answer"
-    ]
-
-
-def test_phone_number_in_a_now_line_must_be_in_contacts(knowledge_dir: KnowledgeDir) -> None:
-    """A number in the first line is vetted like one in the answer."""
-    knowledge_dir.replace(
-        "topics/main.yaml", "    answer: |\n", "    now: Ring 0161 496 0000 today.\n    answer: |\n"
-    )
-    line = knowledge_dir.line_of("topics/main.yaml", "0161 496 0000")
-    assert messages(knowledge_dir) == [
-        f"{topics_path(knowledge_dir)}:{line}: topic 'signs': phone number '0161 496 0000' is "
-        "not in contacts.yaml; add it to a contact's 'phones' first"
     ]
 
 
