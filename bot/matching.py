@@ -110,7 +110,8 @@ class Tuning:
 class Match:
     """The matcher's decision: for answered the one label, for ambiguous the close labels,
     for not sure the nearest labels as suggestions (possibly none). `declined`: not sure
-    because the message is most like the out-of-scope examples."""
+    because the message is clearly most like the out-of-scope examples (no topic within the
+    ambiguity margin of them)."""
 
     outcome: Outcome
     candidates: tuple[Candidate, ...]
@@ -587,10 +588,11 @@ def decide(
     otherwise it is left out.
     """
     declined = bool(ranking) and outside is not None and ranking[0].label == outside
+    outside_score = ranking[0].score if declined else 0.0
     if outside is not None:
         ranking = [c for c in ranking if c.label != outside]
     if not ranking:
-        return Match(Outcome.NOT_SURE, (), 0.0)
+        return Match(Outcome.NOT_SURE, (), 0.0, declined)
     top = ranking[0]
     if top.score >= thresholds.answer and not declined:
         close = tuple(c for c in ranking[:3] if top.score - c.score <= thresholds.margin)
@@ -598,7 +600,10 @@ def decide(
             return Match(Outcome.AMBIGUOUS, close, top.score)
         return Match(Outcome.ANSWERED, (top,), top.score)
     suggestions = tuple(c for c in ranking[:3] if c.score >= thresholds.suggest)
-    return Match(Outcome.NOT_SURE, suggestions, top.score, declined)
+    # Declined clearly only when no topic came within the ambiguity margin of the out-of-scope
+    # examples: a near tie is "not sure", with the topic offered.
+    clearly = declined and outside_score - top.score > thresholds.margin
+    return Match(Outcome.NOT_SURE, suggestions, top.score, clearly)
 
 
 __all__ = [

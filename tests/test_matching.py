@@ -151,6 +151,21 @@ def test_the_out_of_scope_label_ranked_first_declines_with_the_others_as_suggest
     assert [c.label for c in match.candidates] == ["a"]
 
 
+def test_a_clear_out_of_scope_lead_is_declined() -> None:
+    """Declined (the reply says what the bot covers) when no label comes within the margin."""
+    ranking = [Candidate("outside", 0.4), Candidate("a", 0.3)]
+    assert decide(ranking, Thresholds(answer=0.3, margin=0.04, suggest=0.15), "outside").declined
+
+
+def test_a_label_within_the_margin_of_the_out_of_scope_lead_is_not_declined() -> None:
+    """A near tie with the out-of-scope examples is only "not sure": the label is offered."""
+    ranking = [Candidate("outside", 0.246), Candidate("a", 0.245)]
+    match = decide(ranking, Thresholds(answer=0.22, margin=0.02, suggest=0.15), "outside")
+    assert match.outcome is Outcome.NOT_SURE
+    assert not match.declined
+    assert [c.label for c in match.candidates] == ["a"]
+
+
 def test_the_out_of_scope_label_below_the_first_is_never_a_choice() -> None:
     """An out-of-scope label close behind the best label neither blocks the answer nor makes
     the match ambiguous."""
