@@ -319,6 +319,7 @@ _NOT_NAMES = _words("""
     deliveroo tesco asda aldi lidl sainsbury's morrisons greggs primark costa starbucks nando's
     mcdonald's maccies kfc subway argos paypal monzo revolut klarna amazon vinted depop airbnb
     travelodge coop co-op spar lycamobile vodafone giffgaff
+    pic pics pix vid vids
     english british welsh scottish irish polish romanian albanian vietnamese chinese somali
     eritrean sudanese kurdish afghan iranian syrian iraqi nigerian ghanaian jamaican indian
     pakistani bangladeshi turkish lithuanian latvian ukrainian russian portuguese spanish

@@ -568,6 +568,8 @@ def test_a_long_misspelt_word_after_a_cue_is_not_a_name(text: str) -> None:
         "a patient confided that shes worried about her own thoughts",
         "a colleague screenshotted the messages into our team chat",
         "the paediatrician admitted her overnight",
+        "he keeps asking for pics. no pics sent yet",
+        "no vids sent, just messages",
     ],
 )
 def test_everyday_words_of_staff_after_a_cue_are_not_names(text: str) -> None:
