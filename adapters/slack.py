@@ -51,6 +51,7 @@ from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
     choices_heading,
+    contacts_first,
     example_label,
     now_lines,
     offered,
@@ -280,9 +281,9 @@ def _feedback(record_id: str | None) -> list[dict[str, Any]]:
 
 def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]]:
     """A reply as Block Kit, in the core's order: the 999 lead first and marked, the privacy
-    warning, the contacts asked for, the answer (or notice), choices, contacts, related topics,
-    sources, feedback (whose buttons carry the kept record's id), and the privacy reminder as
-    context."""
+    warning, the contacts asked for, the contacts when urgent, the answer (or notice), choices,
+    the contacts when not urgent, related topics, sources, feedback (whose buttons carry the
+    kept record's id), and the privacy reminder as context."""
     numbered = offered(reply)
     blocks: list[dict[str, Any]] = []
     if reply.urgent_lead:
@@ -294,6 +295,10 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
     if reply.asked_for:
         lines = "\n".join(contact_mrkdwn(c) for c in reply.asked_for)
         blocks.extend(_sections(f"*{ASKED_FOR}*\n{lines}"))
+    lines = "\n".join(contact_mrkdwn(c) for c in reply.contacts)
+    contacts = _sections(f"*Who to contact*\n{lines}")
+    if reply.contacts and contacts_first(reply):
+        blocks.extend(contacts)
     if reply.notice:
         blocks.extend(_sections(escape(reply.notice)))
     if reply.topic is not None:
@@ -305,9 +310,8 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
         heading = choices_heading(reply)
         blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}*")})
         blocks.append(_topic_buttons(reply.choices, numbered))
-    if reply.contacts:
-        lines = "\n".join(contact_mrkdwn(c) for c in reply.contacts)
-        blocks.extend(_sections(f"*Who to contact*\n{lines}"))
+    if reply.contacts and not contacts_first(reply):
+        blocks.extend(contacts)
     related = [t for t in reply.related if t not in reply.choices]
     if related:
         blocks.append({"type": "section", "text": _mrkdwn("*More on this*")})

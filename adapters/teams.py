@@ -60,6 +60,7 @@ from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
     choices_heading,
+    contacts_first,
     now_lines,
     offered,
     plain_text,
@@ -519,6 +520,9 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
     if reply.asked_for:
         body.append(_heading(ASKED_FOR))
         body.append({"type": "FactSet", "facts": _facts(reply.asked_for)})
+    contacts = [_heading("Who to contact"), {"type": "FactSet", "facts": _facts(reply.contacts)}]
+    if reply.contacts and contacts_first(reply):
+        body.extend(contacts)
     if reply.notice:
         body.append(_text(reply.notice))
     if reply.topic is not None:
@@ -531,9 +535,8 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         heading = choices_heading(reply)
         body.append(_heading(heading))
         body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in reply.choices]))
-    if reply.contacts:
-        body.append(_heading("Who to contact"))
-        body.append({"type": "FactSet", "facts": _facts(reply.contacts)})
+    if reply.contacts and not contacts_first(reply):
+        body.extend(contacts)
     related = [t for t in reply.related if t not in reply.choices]
     if related:
         body.append(_heading("More on this"))

@@ -14,7 +14,14 @@ import re
 from collections.abc import Iterable
 
 from bot import Reply
-from bot.compose import ASKED_FOR, choices_heading, example_label, now_lines, offered
+from bot.compose import (
+    ASKED_FOR,
+    choices_heading,
+    contacts_first,
+    example_label,
+    now_lines,
+    offered,
+)
 from bot.knowledge import phone_key
 from bot.models import Contact
 
@@ -116,6 +123,10 @@ def render_reply(reply: Reply) -> str:
     if reply.asked_for:
         items = "".join(_contact(c) for c in reply.asked_for)
         out.append(f'<h2>{_e(ASKED_FOR)}</h2><ul class="contacts">{items}</ul>')
+    items = "".join(_contact(c) for c in reply.contacts)
+    contacts = f'<h2>Who to contact</h2><ul class="contacts">{items}</ul>'
+    if reply.contacts and contacts_first(reply):
+        out.append(contacts)
     if reply.notice:
         out.append(f"<p>{_e(reply.notice)}</p>")
     if reply.topic is not None:
@@ -125,9 +136,8 @@ def render_reply(reply: Reply) -> str:
         heading = choices_heading(reply)
         buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in reply.choices)
         out.append(f'<h2>{heading}</h2><div class="choices">{buttons}</div>')
-    if reply.contacts:
-        items = "".join(_contact(c) for c in reply.contacts)
-        out.append(f'<h2>Who to contact</h2><ul class="contacts">{items}</ul>')
+    if reply.contacts and not contacts_first(reply):
+        out.append(contacts)
     related = [t for t in reply.related if t not in reply.choices]
     if related:
         buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in related)

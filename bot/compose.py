@@ -1,7 +1,7 @@
 """Build a `Reply` from what the urgent rules and the matcher found, and render it as text.
 
 The order is a safety rule: when a message is urgent the 999 instruction is the first line of
-every rendering, before any privacy warning or topic.
+every rendering, before any privacy warning or topic, and the contacts follow the lead.
 """
 
 from __future__ import annotations
@@ -174,6 +174,12 @@ def now_lines(topic: Topic) -> list[str]:
     return [f"{NOW} {topic.now}"] if topic.now else []
 
 
+def contacts_first(reply: Reply) -> bool:
+    """Whether the contacts come straight after the urgent lead (in an emergency the numbers
+    matter more than the guidance) rather than after the answer."""
+    return reply.urgent
+
+
 def choices_heading(reply: Reply) -> str:
     """The heading over the topics offered: a question when they are close, else suggestions."""
     return (
@@ -201,6 +207,9 @@ def _sections(reply: Reply) -> Iterable[str]:
         yield reply.privacy_warning
     if reply.asked_for:
         yield ASKED_FOR + "\n" + "\n".join(f"- {contact_line(c)}" for c in reply.asked_for)
+    contacts = "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)
+    if reply.contacts and contacts_first(reply):
+        yield contacts
     if reply.notice:
         yield reply.notice
     if reply.topic is not None:
@@ -212,8 +221,8 @@ def _sections(reply: Reply) -> Iterable[str]:
             + "\n"
             + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices)
         )
-    if reply.contacts:
-        yield "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)
+    if reply.contacts and not contacts_first(reply):
+        yield contacts
     related = [t for t in reply.related if t not in reply.choices]
     if related:
         yield "More on this:\n" + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in related)

@@ -113,9 +113,9 @@ class Reply:
     """Everything a channel needs to render an answer.
 
     Order of what a channel shows: `urgent_lead` (999 first), `privacy_warning` (when the
-    message looked identifying), `asked_for` (the contacts the question asked how to reach), the
-    topic's answer (or `notice` when there is none), `choices`, `contacts`, `related`,
-    `privacy_reminder`.
+    message looked identifying), `asked_for` (the contacts the question asked how to reach),
+    `contacts` when urgent, the topic's answer (or `notice` when there is none), `choices`,
+    `contacts` when not urgent, `related`, `privacy_reminder`.
     """
 
     outcome: Outcome

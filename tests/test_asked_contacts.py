@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-
 import pytest
 
-from adapters.slack import to_blocks
-from adapters.teams import to_card
-from adapters.web import render_reply
 from bot import Bot, Question
 from bot.compose import ASKED_FOR, leads_with_999, plain_text
 from bot.models import Reply
-
-RENDERINGS: dict[str, Callable[[Reply], str]] = {
-    "text": plain_text,
-    "web chat": render_reply,
-    "Slack": lambda reply: json.dumps(to_blocks(reply)),
-    "Teams": lambda reply: json.dumps(to_card(reply)),
-}
+from tests.renderings import RENDERINGS
 
 
 def ask(bot: Bot, text: str) -> Reply:
