@@ -363,7 +363,7 @@ class UrgencyNet:
         embedder: Embedder | None = None,
     ) -> None:
         """`questions`: the knowledge base's example questions and out-of-scope messages, of
-        of which about one in `QUESTION_STEP` joins the calm side (`in_calm_sample`; all of them
+        which about one in `QUESTION_STEP` joins the calm side (`in_calm_sample`; all of them
         cost memory a reload doubles: bench/urgent/README.md)."""
         calm = [*calm, *filter(in_calm_sample, questions)]
         phrases = [(URGENT, text) for text in urgent] + [(CALM, text) for text in calm]
