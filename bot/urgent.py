@@ -336,7 +336,7 @@ SOUNDS_URGENT = UrgentRule(
     say=(
         "This sounds as if a child may be in danger now. If so, tell the call handler where the "
         "child is, what has happened and who is with them, and stay with the child if it is "
-        "safe for you."
+        "safe for you. If it is not, get out and call from somewhere safe."
     ),
     contacts=("police-999", "dsl", "cs-front-door", "edt"),
     topic="immediate-danger-999",

@@ -95,6 +95,37 @@ def test_shipped_disclosure_with_the_abuser_collecting_today_has_no_repeated_lin
     assert "weapon" not in lead
 
 
+def test_shipped_lead_calls_a_child_forced_to_carry_a_knife_a_victim(shipped_bot: Bot) -> None:
+    """From a staff walkthrough: the weapon line spoke only of keeping away from the person with
+    the weapon, when the boy with the knife was himself being threatened into a crime."""
+    reply = shipped_bot.answer(
+        Question(
+            "kid at club just showed me a knife, says he has to go do a job tonight for the older "
+            "boys or they'll hurt his mum. hes about to walk out the door"
+        )
+    )
+    assert reply.urgent_lead[0] == CALL_999
+    assert "victim of exploitation, not an offender" in " ".join(reply.urgent_lead)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "on a home visit now, 13yo boy answered the door, says the men in the flat make him sell "
+        "stuff, hes got bruises and looks terrified, men are inside",
+        "home visit, I'm on my own, her mum's boyfriend is hitting her in the kitchen right now",
+    ],
+)
+def test_shipped_lead_tells_a_lone_visitor_to_get_out_if_it_is_not_safe(
+    shipped_bot: Bot, message: str
+) -> None:
+    """From a staff walkthrough: a housing officer alone in a flat with the men was told only to
+    stay with the child; the lead also says to leave and call from somewhere safe."""
+    reply = shipped_bot.answer(Question(message))
+    assert reply.urgent_lead[0] == CALL_999
+    assert "call from somewhere safe" in " ".join(reply.urgent_lead)
+
+
 def test_urgent_rules_are_not_gated_by_the_matcher(knowledge_dir: KnowledgeDir) -> None:
     """An urgent message that matches no topic at all still gets the 999 lead."""
     bot = Bot(load(knowledge_dir.root))
