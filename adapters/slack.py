@@ -303,7 +303,7 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
         blocks.extend(_sections(escape(reply.notice)))
     if reply.topic is not None:
         blocks.append(_header(reply.topic.title))
-        for line in now_lines(reply.topic):
+        for line in now_lines(reply):
             blocks.extend(_sections(f"*{escape(line)}*"))
         blocks.extend(_sections(answer_mrkdwn(reply.topic.answer)))
     if reply.choices:

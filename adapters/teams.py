@@ -527,7 +527,7 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         body.append(_text(reply.notice))
     if reply.topic is not None:
         body.append(_text(reply.topic.title, weight="Bolder", size="Large"))
-        body.extend(_text(line, weight="Bolder") for line in now_lines(reply.topic))
+        body.extend(_text(line, weight="Bolder") for line in now_lines(reply))
         body.extend(
             _text(part.strip()) for part in reply.topic.answer.split("\n\n") if part.strip()
         )

@@ -130,7 +130,7 @@ def render_reply(reply: Reply) -> str:
     if reply.notice:
         out.append(f"<p>{_e(reply.notice)}</p>")
     if reply.topic is not None:
-        now = "".join(f'<p class="now">{_e(line)}</p>' for line in now_lines(reply.topic))
+        now = "".join(f'<p class="now">{_e(line)}</p>' for line in now_lines(reply))
         out.append(f"<h2>{_e(reply.topic.title)}</h2>{now}{paragraphs(reply.topic.answer)}")
     if reply.choices:
         heading = choices_heading(reply)

@@ -77,9 +77,14 @@ def compose(
     so the notice says what the bot covers and only the DSL and 999 are signposted."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
+    situation = _situation(urgent_rules)
     if urgent:
         lead = [CALL_999, THEN_DSL]
-        lead.extend(situation_lines(urgent_rules))
+        lead.extend(line for _, line in situation)
+    # A rule's `say` is its topic's "what to do now" in an emergency, so the topic's own Now
+    # line would only repeat the lead.
+    said_for = {rule.topic for rule, _ in situation}
+    now = topic.now if topic is not None and topic.id not in said_for else ""
 
     if empty and not urgent:
         notice = EMPTY
@@ -120,23 +125,28 @@ def compose(
         privacy_warning=PRIVACY_WARNING if identifying else "",
         privacy_reminder=PRIVACY_REMINDER,
         asked_for=tuple(asked_for),
+        now=now,
     )
 
 
 def situation_lines(urgent_rules: Sequence[UrgentRule]) -> list[str]:
     """What to do in this emergency beyond 999 and the DSL: the `say` lines of the first
     `MAX_SITUATION_LINES` rules that add something, in the rules' order, each sentence once."""
+    return [line for _, line in _situation(urgent_rules)]
+
+
+def _situation(urgent_rules: Sequence[UrgentRule]) -> list[tuple[UrgentRule, str]]:
     said: set[str] = set()
-    lines: list[str] = []
+    shown: list[tuple[UrgentRule, str]] = []
     for rule in urgent_rules:
         new = [s for s in _sentences(rule.say) if _sentence_key(s) not in said]
         if not new:
             continue
         said.update(_sentence_key(s) for s in new)
-        lines.append(" ".join(new))
-        if len(lines) == MAX_SITUATION_LINES:
+        shown.append((rule, " ".join(new)))
+        if len(shown) == MAX_SITUATION_LINES:
             break
-    return lines
+    return shown
 
 
 def _sentences(text: str) -> list[str]:
@@ -169,9 +179,9 @@ def offered(reply: Reply) -> list[Topic]:
     return list(dict.fromkeys((*reply.choices, *reply.related)))
 
 
-def now_lines(topic: Topic) -> list[str]:
+def now_lines(reply: Reply) -> list[str]:
     """The topic's "Now:" line, first under its title, as a list of zero or one lines."""
-    return [f"{NOW} {topic.now}"] if topic.now else []
+    return [f"{NOW} {reply.now}"] if reply.now else []
 
 
 def contacts_first(reply: Reply) -> bool:
@@ -213,7 +223,7 @@ def _sections(reply: Reply) -> Iterable[str]:
     if reply.notice:
         yield reply.notice
     if reply.topic is not None:
-        yield "\n".join((reply.topic.title, *now_lines(reply.topic), reply.topic.answer))
+        yield "\n".join((reply.topic.title, *now_lines(reply), reply.topic.answer))
     numbered = offered(reply)
     if reply.choices:
         yield (

@@ -115,7 +115,8 @@ class Reply:
     Order of what a channel shows: `urgent_lead` (999 first), `privacy_warning` (when the
     message looked identifying), `asked_for` (the contacts the question asked how to reach),
     `contacts` when urgent, the topic's answer (or `notice` when there is none), `choices`,
-    `contacts` when not urgent, `related`, `privacy_reminder`.
+    `contacts` when not urgent, `related`, `privacy_reminder`. `now` is the topic's "Now:" line,
+    "" when the urgent lead already says what to do now for that topic.
     """
 
     outcome: Outcome
@@ -131,3 +132,4 @@ class Reply:
     privacy_warning: str
     privacy_reminder: str
     asked_for: tuple[Contact, ...] = ()
+    now: str = ""

@@ -47,3 +47,25 @@ def test_web_chat_puts_the_now_line_right_after_the_title(shipped_bot: Bot) -> N
     fragment = web.render_reply(reply)
     after_title = fragment.split(f"<h2>{html.escape(reply.topic.title)}</h2>", 1)[1]
     assert re.match(r'<p class="now">Now: ', after_title)
+
+
+def test_urgent_reply_leaves_out_the_now_line_its_lead_already_says(shipped_bot: Bot) -> None:
+    """The sextortion rule's lead says not to pay and to keep the messages; the topic's Now line
+    would say it again, between the contacts and the guidance."""
+    reply = shipped_bot.answer(
+        Question("they say they'll send his nudes to everyone unless he pays £200 by 9pm tonight")
+    )
+    assert reply.urgent and reply.topic is not None and reply.topic.id == "sextortion"
+    assert reply.topic.now and not reply.now
+    assert NOW not in plain_text(reply)
+
+
+def test_urgent_reply_keeps_the_now_line_of_a_topic_its_lead_does_not_speak_for(
+    shipped_bot: Bot,
+) -> None:
+    """A lead about a car says nothing of what the matched topic adds."""
+    reply = shipped_bot.answer(
+        Question("a 14 year old is in a car with men right now", chosen_topic="cse-signs")
+    )
+    assert reply.urgent and reply.topic is not None and reply.topic.id == "cse-signs"
+    assert reply.now == reply.topic.now != ""
