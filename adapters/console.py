@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from bot import Bot, Question, Reply
 from bot.compose import offered, plain_text
+from bot.conversation import RecentMessages
 
 CHANNEL = "terminal"
 GREETING = (
@@ -32,12 +33,14 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 
 class Conversation:
-    """One person's text conversation: remembers the topics last offered, so "2" picks one."""
+    """One person's text conversation: remembers the topics last offered, so "2" picks one,
+    and the last messages (redacted, in memory), so a follow-up is read with them."""
 
     def __init__(self, bot: Bot, channel: str = CHANNEL) -> None:
         self.bot = bot
         self.channel = channel
         self._offered: list[str] = []
+        self._recent = RecentMessages()
 
     def ask(self, text: str) -> Reply:
         """Answer one line: a number picks an offered topic, anything else is a question."""
@@ -45,8 +48,14 @@ class Conversation:
         chosen = None
         if stripped.isdigit() and 1 <= int(stripped) <= len(self._offered):
             chosen = self._offered[int(stripped) - 1]
-        question = Question(text="" if chosen else text, channel=self.channel, chosen_topic=chosen)
+        question = Question(
+            text="" if chosen else text,
+            channel=self.channel,
+            chosen_topic=chosen,
+            earlier=self._recent.earlier(self.channel),
+        )
         reply = self.bot.answer(question)
+        self._recent.add(self.channel, question.text)
         self._offered = [topic.id for topic in offered(reply)]
         return reply
 

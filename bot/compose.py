@@ -48,6 +48,7 @@ EMPTY = (
     'child sexual exploitation?"'
 )
 ASKED_FOR = "You asked how to reach:"
+FOLLOW_UP = "I read this together with your previous message."
 NOW = "Now:"
 EXAMPLE_LABEL = "example, not a real number; not set up yet"
 EXAMPLE_LABEL_NO_NUMBER = "example; not set up yet"
@@ -71,10 +72,13 @@ def compose(
     empty: bool = False,
     asked_for: Sequence[Contact] = (),
     declined: bool = False,
+    follow_up: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
-    so the notice says what the bot covers and only the DSL and 999 are signposted."""
+    so the notice says what the bot covers and only the DSL and 999 are signposted.
+    `follow_up`: the topic was matched with the person's previous message, and the notice says
+    so."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
@@ -93,7 +97,7 @@ def compose(
     elif outcome is Outcome.NOT_SURE:
         notice = NOT_SURE_URGENT if urgent else OUTSIDE if declined else NOT_SURE
     else:
-        notice = ""
+        notice = FOLLOW_UP if follow_up else ""
 
     wanted: list[str] = []
     if urgent:

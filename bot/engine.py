@@ -8,6 +8,7 @@ from pathlib import Path
 from bot import knowledge
 from bot.asked import ContactLookup
 from bot.compose import compose
+from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, Thresholds, Tuning, limit_blas_threads
@@ -62,7 +63,16 @@ class Bot:
         """The reply to one question: urgent rules first, then the matcher, then contacts."""
         text = clean(question.text[: MAX_URGENT_CHARS * 2])[:MAX_URGENT_CHARS]
         topics = self.knowledge.topics
+        earlier = (
+            [clean(e[: MAX_MATCH_CHARS * 2]) for e in question.earlier[-KEEP_MESSAGES:]]
+            if text and not question.chosen_topic
+            else []
+        )
         fired = self._urgent.fired(text)
+        if not fired and earlier:
+            # A follow-up can complete an emergency the messages before it began ("LAC missing
+            # again" ... "she's 14 and with men we know exploit girls").
+            fired = self._urgent.fired(". ".join((*earlier, text)))
         if not fired and self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
             fired = [SOUNDS_URGENT]
         identifying = bool(text) and bool(redact(text).found)
@@ -71,11 +81,21 @@ class Bot:
         topic: Topic | None = chosen
         choices: list[Topic] = []
         outcome, score = Outcome.ANSWERED, 1.0
-        declined = False
+        declined = follow_up = False
         if chosen is None:
             match = self._matcher.match(
                 text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
             )
+            if match.outcome is Outcome.NOT_SURE and not match.declined and earlier:
+                # A follow-up that means nothing alone ("what if she's 17?") is matched with
+                # the message before it, and the reply says so.
+                together = self._matcher.match(
+                    f"{earlier[-1][:MAX_MATCH_CHARS]} {text}"[: MAX_MATCH_CHARS * 2],
+                    self.thresholds,
+                    self.knowledge.decline_label,
+                )
+                if together.outcome is Outcome.ANSWERED:
+                    match, follow_up = together, True
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None
@@ -98,6 +118,7 @@ class Bot:
             identifying=identifying,
             empty=not text and chosen is None,
             declined=declined,
+            follow_up=follow_up,
             asked_for=self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else (),
         )
 

@@ -93,11 +93,15 @@ class Question:
 
     `chosen_topic` is set when the person picked a topic the bot offered (a button, a card
     submit, or a number typed in a text channel); it is answered as if that topic was asked.
+    `earlier` holds the person's previous messages in the same conversation, oldest first,
+    redacted (see `bot.conversation`): a follow-up is read with them for urgency, and matched
+    with the last of them when it means nothing on its own.
     """
 
     text: str
     channel: str = "local"
     chosen_topic: str | None = None
+    earlier: tuple[str, ...] = ()
 
 
 class Outcome(StrEnum):

@@ -1,0 +1,124 @@
+"""Follow-ups: a message read with the person's messages just before it, held redacted in
+memory for a short while (`bot.conversation.RecentMessages`)."""
+
+from __future__ import annotations
+
+from adapters.console import Conversation
+from bot import Bot, Outcome, Question
+from bot.compose import CALL_999, FOLLOW_UP, plain_text
+from bot.conversation import KEEP_SECONDS, RecentMessages
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+MISSING = "LAC missing again"
+WITH_EXPLOITERS = "she's 14 and we think shes with adults known for exploitation"
+
+
+def test_follow_up_that_completes_an_emergency_gets_999_first(shipped_bot: Bot) -> None:
+    """From a staff walkthrough: each message alone is calm; together they describe a missing
+    14-year-old with known exploiters, which the reference says is a 999 call."""
+    assert not shipped_bot.answer(Question(WITH_EXPLOITERS)).urgent
+    reply = shipped_bot.answer(Question(WITH_EXPLOITERS, earlier=(MISSING,)))
+    assert reply.urgent
+    assert plain_text(reply).splitlines()[0] == f"! {CALL_999}"
+
+
+def test_follow_up_that_means_nothing_alone_is_matched_with_the_message_before(
+    shipped_bot: Bot,
+) -> None:
+    before = "midwife here, 15yo at booking is pregnant, says the baby's dad is 19"
+    alone = shipped_bot.answer(Question("what if she's 17?"))
+    assert alone.outcome is Outcome.NOT_SURE
+    reply = shipped_bot.answer(Question("what if she's 17?", earlier=(before,)))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == "age-consent-16-17"
+    assert reply.notice == FOLLOW_UP
+
+
+def test_question_clear_on_its_own_is_answered_on_its_own(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question("how do I record a disclosure?", earlier=("what is county lines",))
+    )
+    assert reply.topic is not None and reply.topic.id == "recording-concerns"
+    assert reply.notice == ""
+
+
+def test_clearly_out_of_scope_follow_up_is_still_declined(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question("the printer on floor 2 is jammed again", earlier=("what is county lines",))
+    )
+    assert reply.topic is None
+    assert reply.notice != FOLLOW_UP
+
+
+def test_picked_topic_is_answered_without_the_messages_before(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question("", chosen_topic="recording-concerns", earlier=(MISSING, WITH_EXPLOITERS))
+    )
+    assert not reply.urgent
+    assert reply.topic is not None and reply.topic.id == "recording-concerns"
+
+
+def test_recent_messages_are_kept_redacted() -> None:
+    recent = RecentMessages()
+    recent.add("c1", "worried about Jade Smith, 07700 900123, she is missing")
+    (kept,) = recent.earlier("c1")
+    assert "Jade" not in kept and "07700" not in kept
+    assert "missing" in kept
+
+
+def test_recent_messages_keep_only_the_last_few() -> None:
+    recent = RecentMessages(keep=2)
+    for text in ("one", "two", "three"):
+        recent.add("c1", text)
+    assert recent.earlier("c1") == ("two", "three")
+
+
+def test_recent_messages_are_forgotten_after_their_time() -> None:
+    clock = Clock()
+    recent = RecentMessages(clock=clock)
+    recent.add("c1", "first")
+    clock.now += KEEP_SECONDS - 1
+    recent.add("c1", "second")
+    clock.now += 2
+    assert recent.earlier("c1") == ("second",)
+    clock.now += KEEP_SECONDS
+    assert recent.earlier("c1") == ()
+    assert len(recent) == 0
+
+
+def test_recent_messages_keep_conversations_apart() -> None:
+    recent = RecentMessages()
+    recent.add("c1", "about county lines")
+    assert recent.earlier("c2") == ()
+
+
+def test_recent_messages_forget_the_least_recently_used_conversation_first() -> None:
+    recent = RecentMessages(conversations=2)
+    recent.add("c1", "a")
+    recent.add("c2", "b")
+    recent.earlier("c1")
+    recent.add("c1", "c")
+    recent.add("c3", "d")
+    assert recent.earlier("c2") == ()
+    assert recent.earlier("c1") == ("a", "c")
+    assert len(recent) == 2
+
+
+def test_empty_message_is_not_remembered() -> None:
+    recent = RecentMessages()
+    recent.add("c1", "  ")
+    assert recent.earlier("c1") == ()
+
+
+def test_terminal_chat_reads_a_follow_up_with_the_message_before(shipped_bot: Bot) -> None:
+    conversation = Conversation(shipped_bot)
+    assert not conversation.ask(MISSING).urgent
+    assert conversation.ask(WITH_EXPLOITERS).urgent
