@@ -43,8 +43,10 @@ _NUMBER = re.compile(r"\d+([a-z]*)")
 # "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
 _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
 
-# Where one clause of a message ends: . , ; : ! ? before a space or the end, or a new line.
-_CLAUSE_END = re.compile(r"[.,;:!?]+(?=\s|$)|\n")
+# Where one clause of a message ends: . , ; : ! ? before a space or the end, a new line, or just
+# before "but" ("I've told the DSL but he's outside now": what was handled does not cancel what
+# follows "but").
+_CLAUSE_END = re.compile(r"[.,;:!?]+(?=\s|$)|\n|(?=\bbut\b)", re.IGNORECASE)
 
 Span = tuple[int, int]
 
