@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -63,9 +65,25 @@ def open_storage(settings: Settings) -> Storage:
     return SQLiteStorage(settings.database_path)
 
 
-def answer(request: web.Request, question: Question) -> Answered:
-    """Answer through the app's chat service: logged (never the text) and kept, redacted."""
-    return request.app[SERVICE_KEY].answer(question)
+def answer(request: web.Request, question: Question, conversation: str = "") -> Answered:
+    """Answer through the app's chat service: logged (never the text) and kept, redacted.
+    With `conversation`, the question is read with that conversation's last messages."""
+    service = request.app[SERVICE_KEY]
+    if not conversation:
+        return service.answer(question)
+    key = f"web:{conversation}"
+    return service.answer(service.in_conversation(question, key), key)
+
+
+# A web chat conversation's id: made by the page, sent back with each question.
+CONVERSATION = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def conversation_id(value: object) -> str:
+    """The conversation id a page sent back, or a new one when it sent none or a bad one."""
+    if isinstance(value, str) and CONVERSATION.fullmatch(value):
+        return value
+    return secrets.token_urlsafe(18)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -96,7 +114,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def chat_page(request: web.Request) -> web.Response:
     """The empty web chat page."""
-    return web.Response(text=webchat.page(), content_type="text/html")
+    return web.Response(
+        text=webchat.page(conversation=conversation_id(None)), content_type="text/html"
+    )
 
 
 async def chat_css(request: web.Request) -> web.Response:
@@ -119,10 +139,15 @@ async def chat_ask(request: web.Request) -> web.Response:
             f"{webchat.MAX_QUESTION_CHARS:,}."
         )
         return web.Response(status=413, text=webchat.page(error=error), content_type="text/html")
+    conversation = conversation_id(form.get("conversation"))
     question = Question(text=text, channel="web", chosen_topic=topic.strip() or None)
-    reply = answer(request, question).reply
+    reply = answer(request, question, conversation).reply
     return web.Response(
-        text=webchat.page(webchat.render_reply(reply), title=webchat.reply_title(reply)),
+        text=webchat.page(
+            webchat.render_reply(reply, conversation),
+            title=webchat.reply_title(reply),
+            conversation=conversation,
+        ),
         content_type="text/html",
     )
 
@@ -138,12 +163,19 @@ async def api_ask(request: web.Request) -> web.Response:
     text, topic = body.get("question", ""), body.get("topic")
     if not isinstance(text, str) or (topic is not None and not isinstance(topic, str)):
         return web.json_response({"error": "'question' and 'topic' must be strings"}, status=400)
+    conversation = body.get("conversation", "")
+    if conversation != "" and not (
+        isinstance(conversation, str) and CONVERSATION.fullmatch(conversation)
+    ):
+        return web.json_response(
+            {"error": "'conversation' must be 16 to 64 letters, digits, '-' or '_'"}, status=400
+        )
     if len(text) > webchat.MAX_QUESTION_CHARS:
         return web.json_response(
             {"error": f"'question' must be under {webchat.MAX_QUESTION_CHARS} characters"},
             status=413,
         )
-    answered = answer(request, Question(text=text, channel="api", chosen_topic=topic))
+    answered = answer(request, Question(text=text, channel="api", chosen_topic=topic), conversation)
     return web.json_response(reply_json(answered.reply))
 
 

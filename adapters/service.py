@@ -4,6 +4,7 @@ event claims. One object, so a knowledge reload swaps the bot for every channel 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any, TypeVar, cast
 from adapters import logs
 from adapters.recording import SETTLE_SECONDS, Claim, Recorder
 from bot import Bot, Question, Reply
+from bot.conversation import RecentMessages
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
@@ -66,6 +68,7 @@ class ChatService:
         self._bot = bot
         self.recorder = recorder
         self.in_flight = InFlight()
+        self.recent = RecentMessages()
 
     @property
     def bot(self) -> Bot:
@@ -76,8 +79,14 @@ class ChatService:
         """Answer with `bot` from now on; a question already being answered finishes as it was."""
         self._bot = bot
 
-    def answer(self, question: Question) -> Answered:
-        """Answer, log the outcome (never the text) and keep the redacted record.
+    def in_conversation(self, question: Question, conversation: str) -> Question:
+        """The question with the conversation's recent messages (redacted) to read it with.
+        `conversation` names one person's conversation in one place, e.g. a Slack thread."""
+        return dataclasses.replace(question, earlier=self.recent.earlier(conversation))
+
+    def answer(self, question: Question, conversation: str | None = None) -> Answered:
+        """Answer, log the outcome (never the text) and keep the redacted record; with
+        `conversation`, remember the message (redacted, in memory) for the follow-ups.
 
         Call it from the event loop: the record is written in the background."""
         started = time.perf_counter()
@@ -85,6 +94,8 @@ class ChatService:
         elapsed = (time.perf_counter() - started) * 1000
         logs.LOGGER.info("answered", extra=logs.reply_fields(reply, question.channel, elapsed))
         record_id = self.recorder.answered(question, reply) if self.recorder else None
+        if conversation is not None:
+            self.recent.add(conversation, question.text)
         return Answered(reply, record_id)
 
     async def feedback(self, record_id: str, helpful: bool) -> bool:

@@ -133,6 +133,17 @@ def to_question(event: Mapping[str, Any]) -> Question:
     return Question(text=" ".join(text.split()), channel=CHANNEL)
 
 
+def conversation_key(
+    event: Mapping[str, Any], context: Mapping[str, Any], thread_ts: str | None
+) -> str:
+    """One person's conversation with the bot in one place: a DM, or a thread, or the slash
+    command in one channel. Follow-ups there are read with the messages before them."""
+    team = context.get("team_id") or event.get("team_id") or event.get("team") or ""
+    channel = event.get("channel") or event.get("channel_id") or ""
+    user = event.get("user") or event.get("user_id") or ""
+    return f"slack:{team}:{channel}:{thread_ts or ''}:{user}"
+
+
 def mentions(event: Mapping[str, Any], user_id: str | None) -> bool:
     """True when the message mentions `user_id` (the bot)."""
     text = event.get("text")
@@ -644,9 +655,10 @@ def build_bolt_app(
         if not isinstance(thread_ts, str):
             return
         await threads.add(f"thread:{event['channel']}:{thread_ts}")
-        question = to_question(event)
+        conversation = conversation_key(event, context, thread_ts)
+        question = service.in_conversation(to_question(event), conversation)
         if await settled(context, question):
-            answered = service.answer(question)
+            answered = service.answer(question, conversation)
             await post_reply(client, event["channel"], answered, thread_ts)
 
     @app.event("message")
@@ -666,9 +678,12 @@ def build_bolt_app(
             and await threads.has(f"thread:{channel}:{thread_ts}")
         ):
             return
-        question = to_question(event)
+        conversation = conversation_key(
+            event, context, thread_ts if isinstance(thread_ts, str) else None
+        )
+        question = service.in_conversation(to_question(event), conversation)
         if await settled(context, question):
-            answered = service.answer(question)
+            answered = service.answer(question, conversation)
             await post_reply(client, channel, answered, thread_ts)
 
     @app.command("/safeguarding")
@@ -680,7 +695,9 @@ def build_bolt_app(
     ) -> None:
         """`/safeguarding QUESTION`: acknowledged at once, answered so only the asker sees it."""
         await ack()
-        answered = service.answer(to_question(command))
+        conversation = conversation_key(command, {}, "command")
+        question = service.in_conversation(to_question(command), conversation)
+        answered = service.answer(question, conversation)
         await respond_ephemeral(respond, answered)
 
     @app.action(re.compile(f"^{re.escape(TOPIC_ACTION)}"))

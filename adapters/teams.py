@@ -469,6 +469,14 @@ def to_question(activity: Activity) -> Question:
     return Question(text=message_text(activity), channel=CHANNEL)
 
 
+def conversation_key(activity: Activity) -> str:
+    """One person's conversation with the bot: a personal chat, or a channel conversation
+    (thread). Follow-ups there are read with the messages before them."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    person = activity.from_property.id if activity.from_property else ""
+    return f"teams:{conversation}:{person}"
+
+
 # --- from the core to Teams -------------------------------------------------------------------
 
 
@@ -719,7 +727,9 @@ class TeamsBot(ActivityHandler):  # type: ignore[misc]
         if value.get("action") == "feedback":
             await self._feedback(turn_context, value)
             return
-        answered = self._service.answer(to_question(turn_context.activity))
+        conversation = conversation_key(turn_context.activity)
+        question = self._service.in_conversation(to_question(turn_context.activity), conversation)
+        answered = self._service.answer(question, conversation)
         activity = reply_activity(answered.reply, answered.record_id)
         await send_with_retry(turn_context, activity, self._retry)
 

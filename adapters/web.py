@@ -99,17 +99,23 @@ def _contact(contact: Contact) -> str:
     )
 
 
-def _topic_buttons(topics: Iterable[tuple[int, str, str]]) -> str:
+def _topic_buttons(topics: Iterable[tuple[int, str, str]], conversation: str) -> str:
+    carried = (
+        f'<input type="hidden" name="conversation" value="{_e(conversation)}">'
+        if conversation
+        else ""
+    )
     return "".join(
-        f'<form method="post" action="{ASK_ACTION}">'
+        f'<form method="post" action="{ASK_ACTION}">{carried}'
         f'<input type="hidden" name="topic" value="{_e(tid)}">'
         f'<button type="submit">{number}. {_e(title)}</button></form>'
         for number, tid, title in topics
     )
 
 
-def render_reply(reply: Reply) -> str:
-    """A reply as an HTML fragment: urgent lead first, then the rest in the core's order."""
+def render_reply(reply: Reply, conversation: str = "") -> str:
+    """A reply as an HTML fragment: urgent lead first, then the rest in the core's order. Its
+    topic buttons carry `conversation`, so a question after a pick is still a follow-up."""
     numbered = offered(reply)
     label = (
         "Urgent: call 999 now if a child is in danger. Answer" if reply.urgent_lead else "Answer"
@@ -134,13 +140,17 @@ def render_reply(reply: Reply) -> str:
         out.append(f"<h2>{_e(reply.topic.title)}</h2>{now}{paragraphs(reply.topic.answer)}")
     if reply.choices:
         heading = choices_heading(reply)
-        buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in reply.choices)
+        buttons = _topic_buttons(
+            [(numbered.index(t) + 1, t.id, t.title) for t in reply.choices], conversation
+        )
         out.append(f'<h2>{heading}</h2><div class="choices">{buttons}</div>')
     if reply.contacts and not contacts_first(reply):
         out.append(contacts)
     related = [t for t in reply.related if t not in reply.choices]
     if related:
-        buttons = _topic_buttons((numbered.index(t) + 1, t.id, t.title) for t in related)
+        buttons = _topic_buttons(
+            [(numbered.index(t) + 1, t.id, t.title) for t in related], conversation
+        )
         out.append(f'<h2>More on this</h2><div class="choices">{buttons}</div>')
     if reply.topic is not None and reply.topic.sources:
         items = "".join(
@@ -165,10 +175,15 @@ def reply_title(reply: Reply) -> str:
     return "Not sure"
 
 
-def page(body: str = "", *, error: str = "", title: str = "") -> str:
+def page(body: str = "", *, error: str = "", title: str = "", conversation: str = "") -> str:
     """The whole chat page, with an optional answer fragment (and its `title`) or error
     message. The question box takes focus only on the empty page: after a reply, the answer
-    does."""
+    does. `conversation` is sent back with the next question, so it is read as a follow-up."""
+    carried = (
+        f'<input type="hidden" name="conversation" value="{_e(conversation)}">\n'
+        if conversation
+        else ""
+    )
     error_html = (
         f'<p id="answer" class="warning" role="alert" tabindex="-1">{_e(error)}</p>'
         if error
@@ -192,7 +207,7 @@ def page(body: str = "", *, error: str = "", title: str = "") -> str:
 <p id="ask-help">Ask about a concern for a child: signs of exploitation, what to do after a
 disclosure, who to call. Describe the situation without names or identifying details.</p>
 <form class="ask" method="post" action="{ASK_ACTION}">
-<label for="question">Your question</label>
+{carried}<label for="question">Your question</label>
 <textarea id="question" name="question" maxlength="{MAX_QUESTION_CHARS}" required
  aria-describedby="ask-help"{focus}>
 </textarea>

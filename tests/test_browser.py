@@ -318,3 +318,26 @@ def test_chat_topic_button_works_from_the_keyboard(tmp_path: Path, shipped_bot: 
 
     label, heading = in_browser(tmp_path, shipped_bot, use)
     assert heading == label
+
+
+def test_chat_follow_up_typed_after_an_answer_is_read_with_the_question_before(
+    tmp_path: Path, shipped_bot: Bot
+) -> None:
+    """Ask, then type a follow-up in the box on the answer page: the page sends its
+    conversation back, so the two together (a missing 14-year-old with known exploiters) get
+    the 999 instruction first."""
+
+    async def use(page: Page, base: str) -> tuple[int, str]:
+        await ask_with_keyboard(page, base, "LAC missing again")
+        first = await page.locator("section.answer .urgent").count()
+        await page.locator("#question").fill(
+            "she's 14 and we think shes with adults known for exploitation"
+        )
+        async with page.expect_navigation():
+            await page.locator("form.ask button").click()
+        lead = page.locator("section.answer > *").first
+        return first, await lead.inner_text()
+
+    first, lead = in_browser(tmp_path, shipped_bot, use)
+    assert first == 0
+    assert CALL_999 in lead

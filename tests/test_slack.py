@@ -340,6 +340,50 @@ def test_reply_in_a_thread_where_the_bot_was_mentioned_is_answered(shipped_bot: 
     assert len(calls) == 3
 
 
+MISSING = "LAC missing again"
+WITH_EXPLOITERS = "she's 14 and we think shes with adults known for exploitation"
+
+
+def test_follow_up_in_a_dm_is_read_with_the_message_before(shipped_bot: Bot) -> None:
+    """Each message alone is calm; together they describe a missing 14-year-old with known
+    exploiters, so the second reply starts with 999. Another person's DM is not read with it."""
+
+    async def use(s: Slack) -> list[Any]:
+        await s.event(dm(MISSING, ts="1700000000.000700"), "Ev1")
+        await s.peer.wait_for("chat.postMessage", count=1)
+        await s.event(dm(WITH_EXPLOITERS, user="U0002", channel="D0002"), "Ev2")
+        await s.peer.wait_for("chat.postMessage", count=2)
+        await s.event(dm(WITH_EXPLOITERS, ts="1700000000.000800"), "Ev3")
+        return await s.peer.wait_for("chat.postMessage", count=3)
+
+    first, other, follow_up = with_slack(shipped_bot, use)
+    assert not first.params["text"].startswith("! " + CALL_999)
+    assert not other.params["text"].startswith("! " + CALL_999)
+    assert follow_up.params["channel"] == "D0001"
+    assert follow_up.params["text"].startswith("! " + CALL_999)
+
+
+def test_follow_up_in_a_thread_is_read_with_the_mention_before(shipped_bot: Bot) -> None:
+    async def use(s: Slack) -> list[Any]:
+        await s.event(mention(MISSING, ts="1700000000.000900"), "Ev1")
+        await s.peer.wait_for("chat.postMessage", count=1)
+        follow = {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": "C0001",
+            "user": "U0001",
+            "text": WITH_EXPLOITERS,
+            "ts": "1700000000.001000",
+            "thread_ts": "1700000000.000900",
+        }
+        await s.event(follow, "Ev2")
+        return await s.peer.wait_for("chat.postMessage", count=2)
+
+    _, follow_up = with_slack(shipped_bot, use)
+    assert follow_up.params["thread_ts"] == "1700000000.000900"
+    assert follow_up.params["text"].startswith("! " + CALL_999)
+
+
 @pytest.mark.parametrize(
     "event",
     [

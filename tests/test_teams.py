@@ -261,6 +261,30 @@ def test_channel_question_is_answered_in_its_thread(shipped_bot: Bot, peer: Peer
     assert sent.activity["conversation"]["id"] == thread
 
 
+def test_follow_up_is_read_with_the_message_before_in_the_same_chat(
+    shipped_bot: Bot, peer: Peer
+) -> None:
+    """Each message alone is calm; together they describe a missing 14-year-old with known
+    exploiters, so the follow-up starts with 999. Someone else's chat is not read with it."""
+    missing = "LAC missing again"
+    with_exploiters = "she's 14 and we think shes with adults known for exploitation"
+    elsewhere = {"id": "a:another-chat", "conversationType": "personal"}
+
+    async def use(client: TestClient[Any, Any]) -> None:
+        for body in (
+            activity(peer, text=missing, id="f1"),
+            activity(peer, text=with_exploiters, id="f2", conversation=elsewhere),
+            activity(peer, text=with_exploiters, id="f3"),
+        ):
+            assert await post(body, peer.token())(client) == 200
+
+    with_app(shipped_bot, peer.environment(), use)
+    first, other, follow_up = (sent.activity for sent in peer.sent)
+    assert not texts(card_of(first))[0].startswith(CALL_999)
+    assert not texts(card_of(other))[0].startswith(CALL_999)
+    assert texts(card_of(follow_up))[0].startswith(CALL_999)
+
+
 def test_card_topic_submit_is_answered_as_that_topic(shipped_bot: Bot, peer: Peer) -> None:
     """A topic button's submit (value with a topic id) gets that topic's answer."""
     body = activity(peer, text="", value={"action": "topic", "topic": "whistleblowing"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -116,6 +117,72 @@ def test_offered_topic_button_answers_that_topic(shipped_bot: Bot) -> None:
         return await response.text()
 
     assert "NSPCC Whistleblowing Advice Line" in with_client(shipped_bot, use)
+
+
+MISSING = "LAC missing again"
+WITH_EXPLOITERS = "she's 14 and we think shes with adults known for exploitation"
+
+
+def carried_conversation(page: str) -> str:
+    """The conversation id the page's question form sends back with the next question."""
+    match = re.search(r'<input type="hidden" name="conversation" value="([^"]+)">', page)
+    assert match is not None
+    return match.group(1)
+
+
+def test_follow_up_on_the_page_is_read_with_the_question_before(shipped_bot: Bot) -> None:
+    """The page carries its conversation id in the question form, so the next question is a
+    follow-up: together these two describe a missing 14-year-old with known exploiters."""
+
+    async def use(client: TestClient[Any, Any]) -> tuple[str, str]:
+        empty = await (await client.get("/")).text()
+        conversation = carried_conversation(empty)
+        first = await client.post("/ask", data={"question": MISSING, "conversation": conversation})
+        page = await first.text()
+        assert carried_conversation(page) == conversation
+        second = await client.post(
+            "/ask", data={"question": WITH_EXPLOITERS, "conversation": conversation}
+        )
+        return page, await second.text()
+
+    first, follow_up = with_client(shipped_bot, use)
+    assert CALL_999 not in first[first.index('<section id="answer"') :]
+    answer = follow_up[follow_up.index('<section id="answer"') :]
+    assert answer.index(CALL_999) < answer.index("<h2>")
+
+
+def test_question_from_a_new_page_is_not_read_with_another_pages(shipped_bot: Bot) -> None:
+    async def use(client: TestClient[Any, Any]) -> str:
+        one = carried_conversation(await (await client.get("/")).text())
+        two = carried_conversation(await (await client.get("/")).text())
+        assert one != two
+        await client.post("/ask", data={"question": MISSING, "conversation": one})
+        response = await client.post(
+            "/ask", data={"question": WITH_EXPLOITERS, "conversation": two}
+        )
+        return await response.text()
+
+    page = with_client(shipped_bot, use)
+    assert CALL_999 not in page[page.index('<section id="answer"') :]
+
+
+def test_api_follow_up_with_the_same_conversation_is_read_with_the_one_before(
+    shipped_bot: Bot,
+) -> None:
+    conversation = "api-conversation-0001"
+
+    async def use(client: TestClient[Any, Any]) -> list[Any]:
+        replies = []
+        for text in (MISSING, WITH_EXPLOITERS):
+            response = await client.post(
+                "/api/ask", json={"question": text, "conversation": conversation}
+            )
+            assert response.status == 200
+            replies.append(await response.json())
+        return replies
+
+    first, follow_up = with_client(shipped_bot, use)
+    assert not first["urgent"] and follow_up["urgent"]
 
 
 def test_too_long_question_is_refused_clearly(shipped_bot: Bot) -> None:
@@ -252,8 +319,17 @@ def test_api_ask_returns_the_documented_json(shipped_bot: Bot) -> None:
         (b"[" * 100_000 + b"]" * 100_000, 400),
         (b"[1, 2]", 400),
         (b'{"question": 5}', 400),
+        (b'{"question": "who is the lado", "conversation": "short"}', 400),
+        (b'{"question": "who is the lado", "conversation": 12345678901234567890}', 400),
     ],
-    ids=["malformed", "nested-too-deep", "not-an-object", "wrong-type"],
+    ids=[
+        "malformed",
+        "nested-too-deep",
+        "not-an-object",
+        "wrong-type",
+        "short-conversation",
+        "conversation-not-text",
+    ],
 )
 def test_api_ask_rejects_bad_bodies_with_400(shipped_bot: Bot, body: bytes, status: int) -> None:
     """A body that is not a JSON object with a string question is a 400, not a 500."""
