@@ -50,6 +50,7 @@ from bot import Bot, Question, Reply
 from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
+    asked_to_choose,
     choices_heading,
     contacts_first,
     example_label,
@@ -304,7 +305,7 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
     if reply.privacy_warning:
         blocks.extend(_sections(f"{WARNING_MARK} {escape(reply.privacy_warning)}"))
     if reply.asked_for:
-        lines = "\n".join(contact_mrkdwn(c) for c in reply.asked_for)
+        lines = "\n".join(contact_mrkdwn(c, when=asked_to_choose(reply)) for c in reply.asked_for)
         blocks.extend(_sections(f"*{ASKED_FOR}*\n{lines}"))
     lines = "\n".join(contact_mrkdwn(c) for c in reply.contacts)
     contacts = _sections(f"*Who to contact*\n{lines}")

@@ -59,6 +59,7 @@ from bot import Question, Reply
 from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
+    asked_to_choose,
     choices_heading,
     contacts_first,
     now_lines,
@@ -502,9 +503,18 @@ def _topic_buttons(topics: list[tuple[int, str, str]]) -> dict[str, Any]:
     }
 
 
-def _facts(contacts: Sequence[Contact]) -> list[dict[str, str]]:
-    """Contacts as a FactSet's facts: name, how to reach, the example label when fictional."""
-    return [{"title": contact.name, "value": reach_line(contact)} for contact in contacts]
+def _facts(contacts: Sequence[Contact], *, when: bool = False) -> list[dict[str, str]]:
+    """Contacts as a FactSet's facts: name, how to reach, the example label when fictional;
+    with `when`, when to use each."""
+    return [
+        {
+            "title": contact.name,
+            "value": f"{reach_line(contact)}\n\nWhen: {' '.join(contact.when.split())}"
+            if when and contact.when
+            else reach_line(contact),
+        }
+        for contact in contacts
+    ]
 
 
 def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
@@ -527,7 +537,9 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
         body.append(_text(reply.privacy_warning, color="Warning", weight="Bolder"))
     if reply.asked_for:
         body.append(_heading(ASKED_FOR))
-        body.append({"type": "FactSet", "facts": _facts(reply.asked_for)})
+        body.append(
+            {"type": "FactSet", "facts": _facts(reply.asked_for, when=asked_to_choose(reply))}
+        )
     contacts = [_heading("Who to contact"), {"type": "FactSet", "facts": _facts(reply.contacts)}]
     if reply.contacts and contacts_first(reply):
         body.extend(contacts)

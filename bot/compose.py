@@ -128,7 +128,8 @@ def compose(
         score=round(score, 4),
         privacy_warning=PRIVACY_WARNING if identifying else "",
         privacy_reminder=PRIVACY_REMINDER,
-        asked_for=tuple(asked_for),
+        # Asked to choose ("101 or 999?"), the emergency number comes first.
+        asked_for=tuple(sorted(asked_for, key=lambda contact: contact.id != "police-999")),
         now=now,
     )
 
@@ -178,6 +179,21 @@ def contact_line(contact: Contact) -> str:
     return f"{contact.name}: {reach_line(contact)}"
 
 
+def asked_to_choose(reply: Reply) -> bool:
+    """Whether the message asked for more than one contact ("101 or 999?"): then each one
+    asked for shows when to use it."""
+    return len(reply.asked_for) > 1
+
+
+def asked_line(reply: Reply, contact: Contact) -> str:
+    """A contact asked for, as text: with when to use it if the message asked to choose."""
+    line = contact_line(contact)
+    when = " ".join(contact.when.split())
+    if not (asked_to_choose(reply) and when):
+        return line
+    return f"{line}{'' if line.endswith(('.', '?', '!')) else '.'} When: {when}"
+
+
 def offered(reply: Reply) -> list[Topic]:
     """The topics a text channel numbers for the person to pick: choices, then related."""
     return list(dict.fromkeys((*reply.choices, *reply.related)))
@@ -220,7 +236,7 @@ def _sections(reply: Reply) -> Iterable[str]:
     if reply.privacy_warning:
         yield reply.privacy_warning
     if reply.asked_for:
-        yield ASKED_FOR + "\n" + "\n".join(f"- {contact_line(c)}" for c in reply.asked_for)
+        yield ASKED_FOR + "\n" + "\n".join(f"- {asked_line(reply, c)}" for c in reply.asked_for)
     contacts = "Who to contact:\n" + "\n".join(f"- {contact_line(c)}" for c in reply.contacts)
     if reply.contacts and contacts_first(reply):
         yield contacts

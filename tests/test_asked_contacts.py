@@ -88,3 +88,31 @@ def test_a_topic_picked_from_a_button_asks_for_no_contact(shipped_bot: Bot) -> N
     )
 
     assert reply.asked_for == ()
+
+
+def test_asked_to_choose_between_101_and_999_gives_999_first_and_when_to_use_each(
+    shipped_bot: Bot,
+) -> None:
+    """From a staff walkthrough: "do i ring 101 or 999?" led with 101, the order it was typed."""
+    reply = ask(shipped_bot, "do i ring 101 or 999?")
+    assert [c.id for c in reply.asked_for] == ["police-999", "police-101"]
+    section = plain_text(reply).split("\n\n")[0]
+    assert section.count("When: ") == 2
+    assert "When: A child in immediate danger" in section
+
+
+@pytest.mark.parametrize("channel", ["Slack", "Teams", "web chat"])
+def test_every_channel_says_when_to_use_each_contact_asked_to_choose_between(
+    shipped_bot: Bot, channel: str
+) -> None:
+    reply = ask(shipped_bot, "do i ring 101 or 999?")
+    rendered = RENDERINGS[channel](reply)
+    assert reply.topic is not None
+    assert rendered.index("Non-urgent crime reports") < rendered.index(reply.topic.title)
+
+
+def test_one_contact_asked_for_shows_no_when_line(shipped_bot: Bot) -> None:
+    section = plain_text(ask(shipped_bot, "what's the police non emergency number")).split("\n\n")[
+        0
+    ]
+    assert "When: " not in section
