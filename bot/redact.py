@@ -1456,6 +1456,13 @@ class _Names:
         if token.word in _MONTH_NAMES:
             cue = prev is not None and prev.word in _RELATIONS | _GREETINGS
             return cue or verb or age or owner
+        if (
+            nxt is not None
+            and nxt.cap
+            and (nxt.surname or nxt.given)
+            and nxt.word not in _ORG_WORDS
+        ):
+            return True  # "Jade Smith is missing", "Ruby Patel said": a first name and surname
         if token.sentence_start:
             return verb or age or owner
         return not self.title_phrase_before(i)

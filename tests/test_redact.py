@@ -636,10 +636,14 @@ def test_nickname_after_a_cue_is_redacted(text: str, expected: str) -> None:
         ("Hope is 15", "[NAME] is 15"),
         ("my student May keeps crying", "my student [NAME] keeps crying"),
         ("her uncle Rob picks her up", "her uncle [NAME] picks her up"),
+        ("Jade Smith is missing", "[NAME] is missing"),
+        ("Ruby Patel said her stepdad hurts her", "[NAME] said her stepdad hurts her"),
+        ("Summer Jones on 07700 900123", "[NAME] on [PHONE]"),
     ],
 )
 def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: str) -> None:
-    """Will, Grace, Hope, May, Rob are names when a cue says so."""
+    """Will, Grace, Hope, May, Rob are names when a cue says so; so are Jade, Ruby and Summer
+    before a surname, even opening a message."""
     assert redacted(text) == expected
 
 
