@@ -51,6 +51,7 @@ from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
     asked_to_choose,
+    choice_now,
     choices_heading,
     contacts_first,
     example_label,
@@ -321,6 +322,13 @@ def to_blocks(reply: Reply, record_id: str | None = None) -> list[dict[str, Any]
     if reply.choices:
         heading = choices_heading(reply)
         blocks.append({"type": "section", "text": _mrkdwn(f"*{heading}*")})
+        previews = [
+            f"*{numbered.index(t) + 1}. {escape(t.title)}*\n{escape(choice_now(reply, t))}"
+            for t in reply.choices
+            if choice_now(reply, t)
+        ]
+        if previews:
+            blocks.extend(_sections("\n".join(previews)))
         blocks.append(_topic_buttons(reply.choices, numbered))
     if reply.contacts and not contacts_first(reply):
         blocks.extend(contacts)

@@ -60,6 +60,7 @@ from bot.compose import (
     ASKED_FOR,
     PRIVACY_REMINDER,
     asked_to_choose,
+    choice_now,
     choices_heading,
     contacts_first,
     now_lines,
@@ -554,6 +555,11 @@ def to_card(reply: Reply, record_id: str | None = None) -> dict[str, Any]:
     if reply.choices:
         heading = choices_heading(reply)
         body.append(_heading(heading))
+        for topic in reply.choices:
+            if choice_now(reply, topic):
+                number = numbered.index(topic) + 1
+                body.append(_text(f"{number}. {topic.title}", weight="Bolder"))
+                body.append(_text(choice_now(reply, topic)))
         body.append(_topic_buttons([(numbered.index(t) + 1, t.id, t.title) for t in reply.choices]))
     if reply.contacts and not contacts_first(reply):
         body.extend(contacts)

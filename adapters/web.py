@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from bot import Reply
 from bot.compose import (
     ASKED_FOR,
+    choice_now,
     choices_heading,
     contacts_first,
     example_label,
@@ -44,7 +45,7 @@ button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cu
 .urgent { border-left: 6px solid var(--urgent); padding-left: .75rem; color: var(--urgent); }
 .urgent p { margin: .25rem 0; font-weight: 600; }
 .warning { border-left: 6px solid #b35c00; padding-left: .75rem; }
-.contacts li { margin-bottom: .4rem; }
+.contacts li, .previews li { margin-bottom: .4rem; }
 .example { color: var(--muted); font-style: italic; }
 .choices form { display: inline; }
 .now { font-weight: 700; }
@@ -143,7 +144,14 @@ def render_reply(reply: Reply, conversation: str = "") -> str:
         buttons = _topic_buttons(
             [(numbered.index(t) + 1, t.id, t.title) for t in reply.choices], conversation
         )
-        out.append(f'<h2>{heading}</h2><div class="choices">{buttons}</div>')
+        previews = "".join(
+            f"<li><strong>{numbered.index(t) + 1}. {_e(t.title)}</strong> "
+            f"{_e(choice_now(reply, t))}</li>"
+            for t in reply.choices
+            if choice_now(reply, t)
+        )
+        previews = f'<ul class="previews">{previews}</ul>' if previews else ""
+        out.append(f'<h2>{heading}</h2>{previews}<div class="choices">{buttons}</div>')
     if reply.contacts and not contacts_first(reply):
         out.append(contacts)
     related = [t for t in reply.related if t not in reply.choices]

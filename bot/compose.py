@@ -204,6 +204,12 @@ def now_lines(reply: Reply) -> list[str]:
     return [f"{NOW} {reply.now}"] if reply.now else []
 
 
+def choice_now(reply: Reply, topic: Topic) -> str:
+    """When the reply asks which of some close topics was meant, the topic's "Now:" line, so
+    staff can act while they choose ("" otherwise, or when the topic has none)."""
+    return f"{NOW} {topic.now}" if reply.outcome is Outcome.AMBIGUOUS and topic.now else ""
+
+
 def contacts_first(reply: Reply) -> bool:
     """Whether the contacts come straight after the urgent lead (in an emergency the numbers
     matter more than the guidance) rather than after the answer."""
@@ -249,7 +255,11 @@ def _sections(reply: Reply) -> Iterable[str]:
         yield (
             choices_heading(reply)
             + "\n"
-            + "\n".join(f"{numbered.index(t) + 1}. {t.title}" for t in reply.choices)
+            + "\n".join(
+                f"{numbered.index(t) + 1}. {t.title}"
+                + (f"\n   {choice_now(reply, t)}" if choice_now(reply, t) else "")
+                for t in reply.choices
+            )
         )
     if reply.contacts and not contacts_first(reply):
         yield contacts

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
+import pytest
+
 from adapters import slack, teams, web
-from bot import Bot, Question, Reply
+from bot import Bot, Outcome, Question, Reply
 from bot.compose import NOW, plain_text
+from tests.renderings import RENDERINGS
 
 
 def signs(bot: Bot) -> Reply:
@@ -69,3 +73,45 @@ def test_urgent_reply_keeps_the_now_line_of_a_topic_its_lead_does_not_speak_for(
     )
     assert reply.urgent and reply.topic is not None and reply.topic.id == "cse-signs"
     assert reply.now == reply.topic.now != ""
+
+
+AMBIGUOUS_QUESTION = (
+    "how does online grooming usually start and what signs should i look out for in the young "
+    "people at our club"
+)
+
+
+def ambiguous(bot: Bot) -> Reply:
+    reply = bot.answer(Question(AMBIGUOUS_QUESTION))
+    assert reply.outcome is Outcome.AMBIGUOUS and len(reply.choices) >= 2
+    return reply
+
+
+# How each rendering writes a piece of text (Slack and Teams renderings are JSON).
+WRITTEN = {
+    "text": lambda text: text,
+    "web chat": html.escape,
+    "Slack": lambda text: json.dumps(slack.escape(text))[1:-1],
+    "Teams": lambda text: json.dumps(text)[1:-1],
+}
+
+
+@pytest.mark.parametrize("channel", sorted(RENDERINGS))
+def test_asking_which_topic_was_meant_shows_each_choices_now_line(
+    shipped_bot: Bot, channel: str
+) -> None:
+    """Staff can act while they choose: every close topic offered shows its Now line, before the
+    contacts."""
+    reply = ambiguous(shipped_bot)
+    rendered = RENDERINGS[channel](reply)
+    for topic in reply.choices:
+        written = WRITTEN[channel](topic.now)
+        assert written in rendered
+        assert rendered.index(written) < rendered.index("Who to contact")
+
+
+def test_suggestions_when_not_sure_show_no_now_lines(shipped_bot: Bot) -> None:
+    """A topic only suggested may not fit, so its Now line waits until it is picked."""
+    reply = shipped_bot.answer(Question("i have a concern"))
+    assert reply.outcome is Outcome.NOT_SURE and reply.choices
+    assert NOW not in plain_text(reply)
