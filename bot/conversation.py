@@ -14,8 +14,8 @@ from bot.redact import redact
 
 KEEP_MESSAGES = 2  # a follow-up is read with at most this many messages before it
 KEEP_SECONDS = 15 * 60  # older messages are forgotten: a new concern, not a follow-up
-KEEP_CHARS = 2_000  # of each message, its start
-KEEP_CONVERSATIONS = 10_000  # the least recently used conversation is forgotten first
+KEEP_CHARS = 1_000  # of each message, its start (what the matcher reads of a question)
+KEEP_CONVERSATIONS = 5_000  # then the least recently used is forgotten (all full: about 12 MB)
 
 
 class RecentMessages:
