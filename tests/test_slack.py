@@ -116,6 +116,19 @@ def mention(text: str, ts: str = "1700000000.000200", **more: Any) -> dict[str, 
     }
 
 
+def in_thread(text: str, ts: str, thread_ts: str) -> dict[str, Any]:
+    """A message in a channel thread, with no mention of the bot."""
+    return {
+        "type": "message",
+        "channel_type": "channel",
+        "channel": "C0001",
+        "user": "U0001",
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts,
+    }
+
+
 def block_text(blocks: list[dict[str, Any]]) -> str:
     """All the text in some blocks, in order."""
     out: list[str] = []
@@ -319,15 +332,7 @@ def test_reply_in_a_thread_where_the_bot_was_mentioned_is_answered(shipped_bot: 
     async def use(s: Slack) -> list[Any]:
         await s.event(mention("who is the lado", ts="1700000000.000400"), "Ev1")
         await s.peer.wait_for("chat.postMessage", count=1)
-        follow = {
-            "type": "message",
-            "channel_type": "channel",
-            "channel": "C0001",
-            "user": "U0001",
-            "text": "and what about out of hours?",
-            "ts": "1700000000.000500",
-            "thread_ts": "1700000000.000400",
-        }
+        follow = in_thread("and what about out of hours?", "1700000000.000500", "1700000000.000400")
         elsewhere = {**follow, "ts": "1700000000.000600", "thread_ts": "1700000000.000001"}
         await s.event(elsewhere, "Ev2")
         await s.event(follow, "Ev3")
@@ -367,16 +372,7 @@ def test_follow_up_in_a_thread_is_read_with_the_mention_before(shipped_bot: Bot)
     async def use(s: Slack) -> list[Any]:
         await s.event(mention(MISSING, ts="1700000000.000900"), "Ev1")
         await s.peer.wait_for("chat.postMessage", count=1)
-        follow = {
-            "type": "message",
-            "channel_type": "channel",
-            "channel": "C0001",
-            "user": "U0001",
-            "text": WITH_EXPLOITERS,
-            "ts": "1700000000.001000",
-            "thread_ts": "1700000000.000900",
-        }
-        await s.event(follow, "Ev2")
+        await s.event(in_thread(WITH_EXPLOITERS, "1700000000.001000", "1700000000.000900"), "Ev2")
         return await s.peer.wait_for("chat.postMessage", count=2)
 
     _, follow_up = with_slack(shipped_bot, use)
