@@ -21,6 +21,8 @@ from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
 # a question is short and a pasted page only blurs the match.
 MAX_URGENT_CHARS = 20_000
 MAX_MATCH_CHARS = 1_000
+# A follow-up this short that matches nothing alone is matched with the message before it.
+FOLLOW_UP_MAX_WORDS = 8
 
 
 class Bot:
@@ -69,10 +71,14 @@ class Bot:
             else []
         )
         fired = self._urgent.fired(text)
-        if not fired and earlier:
+        urgent_from_earlier = False
+        if not fired and earlier and not self._urgent.fired(". ".join(earlier)):
             # A follow-up can complete an emergency the messages before it began ("LAC missing
-            # again" ... "she's 14 and with men we know exploit girls").
+            # again" ... "she's 14 and with men we know exploit girls"). An emergency the
+            # earlier messages described alone already had its 999 reply: the follow-up
+            # ("police are on their way, what do I write down?") is read on its own.
             fired = self._urgent.fired(". ".join((*earlier, text)))
+            urgent_from_earlier = bool(fired)
         if not fired and self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
             fired = [SOUNDS_URGENT]
         identifying = bool(text) and bool(redact(text).found)
@@ -81,14 +87,21 @@ class Bot:
         topic: Topic | None = chosen
         choices: list[Topic] = []
         outcome, score = Outcome.ANSWERED, 1.0
-        declined = follow_up = False
+        declined = False
+        follow_up = urgent_from_earlier
         if chosen is None:
             match = self._matcher.match(
                 text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
             )
-            if match.outcome is Outcome.NOT_SURE and not match.declined and earlier:
-                # A follow-up that means nothing alone ("what if she's 17?") is matched with
-                # the message before it, and the reply says so.
+            if (
+                match.outcome is Outcome.NOT_SURE
+                and not match.declined
+                and earlier
+                and len(text.split()) <= FOLLOW_UP_MAX_WORDS
+            ):
+                # A short follow-up that means nothing alone ("what if she's 17?") is matched
+                # with the message before it, and the reply says so. A longer one carries its
+                # own meaning: mixed with the message before, it mostly brings that topic back.
                 together = self._matcher.match(
                     f"{earlier[-1][:MAX_MATCH_CHARS]} {text}"[: MAX_MATCH_CHARS * 2],
                     self.thresholds,

@@ -7,6 +7,7 @@ from adapters.console import Conversation
 from bot import Bot, Outcome, Question
 from bot.compose import CALL_999, FOLLOW_UP, plain_text
 from bot.conversation import KEEP_SECONDS, RecentMessages
+from bot.engine import FOLLOW_UP_MAX_WORDS
 
 
 class Clock:
@@ -40,6 +41,45 @@ def test_follow_up_that_means_nothing_alone_is_matched_with_the_message_before(
     assert reply.outcome is Outcome.ANSWERED
     assert reply.topic is not None and reply.topic.id == "age-consent-16-17"
     assert reply.notice == FOLLOW_UP
+
+
+def test_follow_up_that_completes_an_emergency_says_it_was_read_with_the_message_before(
+    shipped_bot: Bot,
+) -> None:
+    reply = shipped_bot.answer(Question(WITH_EXPLOITERS, earlier=(MISSING,)))
+    assert reply.urgent and reply.outcome is Outcome.ANSWERED
+    assert reply.notice == FOLLOW_UP
+
+
+def test_follow_up_after_an_emergency_already_answered_with_999_is_read_on_its_own(
+    shipped_bot: Bot,
+) -> None:
+    """The first message had its 999 reply; "police are on their way" is not a new emergency,
+    and repeating the lead would bury the answer to what was asked."""
+    emergency = (
+        "yr 7 girl has just told me her mums boyfriend is picking her up today and he makes her "
+        "do sexual stuff. hes due at the gate in 10 mins"
+    )
+    assert shipped_bot.answer(Question(emergency)).urgent
+    reply = shipped_bot.answer(
+        Question("ok police are on their way, what do i write down?", earlier=(emergency,))
+    )
+    assert not reply.urgent
+    assert reply.notice != FOLLOW_UP
+
+
+def test_longer_follow_up_that_matches_nothing_alone_is_not_matched_with_the_one_before(
+    shipped_bot: Bot,
+) -> None:
+    """A message of more than FOLLOW_UP_MAX_WORDS words carries its own meaning: matched with a
+    long message before it, it mostly brings that message's topic back."""
+    before = (
+        "15 yr old just turned up at the centre saying a man she met online hurt her last month"
+    )
+    follow_up = "police are here now and she is safe. should i tell her mum?"
+    assert len(follow_up.split()) > FOLLOW_UP_MAX_WORDS
+    reply = shipped_bot.answer(Question(follow_up, earlier=(before,)))
+    assert reply.notice != FOLLOW_UP
 
 
 def test_question_clear_on_its_own_is_answered_on_its_own(shipped_bot: Bot) -> None:
