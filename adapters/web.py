@@ -45,7 +45,8 @@ button { font: inherit; padding: .4rem .9rem; margin: .25rem .25rem .25rem 0; cu
 .urgent { border-left: 6px solid var(--urgent); padding-left: .75rem; color: var(--urgent); }
 .urgent p { margin: .25rem 0; font-weight: 600; }
 .warning { border-left: 6px solid #b35c00; padding-left: .75rem; }
-.contacts li, .previews li { margin-bottom: .4rem; }
+.contacts li { margin-bottom: .4rem; }
+.choice-now { margin: .25rem 0 .75rem; }
 .example { color: var(--muted); font-style: italic; }
 .choices form { display: inline; }
 .now { font-weight: 700; }
@@ -141,17 +142,19 @@ def render_reply(reply: Reply, conversation: str = "") -> str:
         out.append(f"<h2>{_e(reply.topic.title)}</h2>{now}{paragraphs(reply.topic.answer)}")
     if reply.choices:
         heading = choices_heading(reply)
-        buttons = _topic_buttons(
-            [(numbered.index(t) + 1, t.id, t.title) for t in reply.choices], conversation
-        )
-        previews = "".join(
-            f"<li><strong>{numbered.index(t) + 1}. {_e(t.title)}</strong> "
-            f"{_e(choice_now(reply, t))}</li>"
+        # Each choice's button, with its Now line under it when the topics are close.
+        choices = "".join(
+            f'<div class="choice">'
+            f"{_topic_buttons([(numbered.index(t) + 1, t.id, t.title)], conversation)}"
+            + (
+                f'<p class="choice-now">{_e(choice_now(reply, t))}</p>'
+                if choice_now(reply, t)
+                else ""
+            )
+            + "</div>"
             for t in reply.choices
-            if choice_now(reply, t)
         )
-        previews = f'<ul class="previews">{previews}</ul>' if previews else ""
-        out.append(f'<h2>{heading}</h2>{previews}<div class="choices">{buttons}</div>')
+        out.append(f'<h2>{heading}</h2><div class="choices">{choices}</div>')
     if reply.contacts and not contacts_first(reply):
         out.append(contacts)
     related = [t for t in reply.related if t not in reply.choices]
