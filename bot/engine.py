@@ -11,8 +11,8 @@ from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher, Thresholds, Tuning, limit_blas_threads
-from bot.models import Outcome, Question, Reply, Topic
+from bot.matching import Match, Matcher, Thresholds, Tuning, limit_blas_threads
+from bot.models import Outcome, Question, Reply, Topic, UrgentRule
 from bot.redact import redact
 from bot.text import clean
 from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
@@ -62,7 +62,8 @@ class Bot:
         return build(Path(directory))
 
     def answer(self, question: Question) -> Reply:
-        """The reply to one question: urgent rules first, then the matcher, then contacts."""
+        """The reply to one question: urgent rules first, then the matcher, then contacts; a
+        follow-up is read with the person's earlier messages (`Question.earlier`)."""
         text = clean(question.text[: MAX_URGENT_CHARS * 2])[:MAX_URGENT_CHARS]
         topics = self.knowledge.topics
         earlier = (
@@ -70,15 +71,7 @@ class Bot:
             if text and not question.chosen_topic
             else []
         )
-        fired = self._urgent.fired(text)
-        urgent_from_earlier = False
-        if not fired and earlier and not self._urgent.fired(". ".join(earlier)):
-            # A follow-up can complete an emergency the messages before it began ("LAC missing
-            # again" ... "she's 14 and with men we know exploit girls"). An emergency the
-            # earlier messages described alone already had its 999 reply: the follow-up
-            # ("police are on their way, what do I write down?") is read on its own.
-            fired = self._urgent.fired(". ".join((*earlier, text)))
-            urgent_from_earlier = bool(fired)
+        fired, urgent_from_earlier = self._fired(text, earlier)
         if not fired and self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
             fired = [SOUNDS_URGENT]
         identifying = bool(text) and bool(redact(text).found)
@@ -90,25 +83,8 @@ class Bot:
         declined = False
         follow_up = urgent_from_earlier
         if chosen is None:
-            match = self._matcher.match(
-                text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
-            )
-            if (
-                match.outcome is Outcome.NOT_SURE
-                and not match.declined
-                and earlier
-                and len(text.split()) <= FOLLOW_UP_MAX_WORDS
-            ):
-                # A short follow-up that means nothing alone ("what if she's 17?") is matched
-                # with the message before it, and the reply says so. A longer one carries its
-                # own meaning: mixed with the message before, it mostly brings that topic back.
-                together = self._matcher.match(
-                    f"{earlier[-1][:MAX_MATCH_CHARS]} {text}"[: MAX_MATCH_CHARS * 2],
-                    self.thresholds,
-                    self.knowledge.decline_label,
-                )
-                if together.outcome is Outcome.ANSWERED:
-                    match, follow_up = together, True
+            match, matched_with_earlier = self._match(text, earlier)
+            follow_up = follow_up or matched_with_earlier
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None
@@ -134,6 +110,42 @@ class Bot:
             follow_up=follow_up,
             asked_for=self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else (),
         )
+
+    def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:
+        """The urgent rules the message sets off, and whether only with the earlier messages.
+
+        A follow-up can complete an emergency the messages before it began ("LAC missing
+        again" ... "she's 14 and with men we know exploit girls"). An emergency the earlier
+        messages described alone already had its 999 reply, so then the follow-up ("police are
+        on their way, what do I write down?") is read on its own."""
+        fired = self._urgent.fired(text)
+        if fired or not earlier or self._urgent.fired(". ".join(earlier)):
+            return fired, False
+        fired = self._urgent.fired(". ".join((*earlier, text)))
+        return fired, bool(fired)
+
+    def _match(self, text: str, earlier: list[str]) -> tuple[Match, bool]:
+        """The matcher's decision, and whether it needed the message before this one.
+
+        A short follow-up that means nothing alone ("what if she's 17?") is matched with the
+        message before it. A longer one carries its own meaning: mixed with the message
+        before, it mostly brings that message's topic back."""
+        alone = self._matcher.match(
+            text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
+        )
+        if (
+            alone.outcome is not Outcome.NOT_SURE
+            or alone.declined
+            or not earlier
+            or len(text.split()) > FOLLOW_UP_MAX_WORDS
+        ):
+            return alone, False
+        together = self._matcher.match(
+            f"{earlier[-1][:MAX_MATCH_CHARS]} {text}", self.thresholds, self.knowledge.decline_label
+        )
+        if together.outcome is Outcome.ANSWERED:
+            return together, True
+        return alone, False
 
 
 def build(directory: Path, *, refuse_examples: bool = False) -> Bot:
