@@ -44,11 +44,13 @@ class Bot:
         )
         # The net behind the rules: its calm side is the knowledge base's own calm examples
         # and (a sample of) the ordinary questions it answers or declines.
+        # When the questions were frozen with the threshold (urgent_calm_questions.yaml), an
+        # edit to a topic's examples leaves the net, and so every 999 line it adds, as it was.
         self._net = (
             UrgencyNet(
                 base.urgency.urgent,
-                base.urgency.calm,
-                [text for _, text in examples],
+                [*base.urgency.calm, *(base.urgency.questions or ())],
+                [text for _, text in examples] if base.urgency.questions is None else [],
                 base.urgency.threshold,
                 embedder=word_piece_vectors(),
             )

@@ -7,6 +7,7 @@ contacts.yaml`. Library code raises `KnowledgeError`; only the CLI decides how t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import unicodedata
@@ -70,6 +71,9 @@ class KnowledgeError(Exception):
         return (KnowledgeError, (self.problems,))
 
 
+CALM_QUESTIONS_FILE = "urgent_calm_questions.yaml"
+
+
 @dataclass(frozen=True)
 class UrgencyExamples:
     """urgent_examples.yaml: messages that describe a child in danger now and messages that only
@@ -78,6 +82,9 @@ class UrgencyExamples:
     urgent: tuple[str, ...]
     calm: tuple[str, ...]
     threshold: float
+    # urgent_calm_questions.yaml: the knowledge base's questions the net treats as calm, frozen
+    # when the threshold was chosen (None without the file: a sample of today's questions).
+    questions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -735,6 +742,19 @@ def _load_urgency(path: Path, problems: list[Problem]) -> UrgencyExamples | None
     )
 
 
+def _load_calm_questions(path: Path, problems: list[Problem]) -> tuple[str, ...] | None:
+    """urgent_calm_questions.yaml: a `questions:` list of non-empty texts."""
+    out = _Collector(path, problems)
+    data = _read(path, problems)
+    if data is None:
+        return None
+    if not isinstance(data, LineDict) or "questions" not in data:
+        out.add(1, "urgent_calm_questions.yaml must be a mapping with a 'questions:' list")
+        return None
+    fields = _Fields(data, "urgent_calm_questions.yaml", out, {"questions"}, set())
+    return tuple(text for text, _ in fields.texts("questions"))
+
+
 def _load_matching(path: Path, problems: list[Problem]) -> tuple[Thresholds | None, float | None]:
     """matching.yaml: the thresholds and, optionally, the sentence vectors' weight."""
     out = _Collector(path, problems)
@@ -823,6 +843,11 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
     urgency_path = directory / "urgent_examples.yaml"
     urgency = _load_urgency(urgency_path, problems) if urgency_path.is_file() else None
+    frozen_path = directory / CALM_QUESTIONS_FILE
+    if urgency is not None and frozen_path.is_file():
+        urgency = dataclasses.replace(
+            urgency, questions=_load_calm_questions(frozen_path, problems)
+        )
 
     topics: dict[str, Topic] = {}
     example_owner: dict[str, tuple[Topic, Where]] = {}  # each example's topic and line

@@ -3,11 +3,14 @@ one, and its file is validated like every other knowledge file."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from bench.urgent.tune import calm_questions_yaml
 from bot import Bot, Question
 from bot.compose import leads_with_999
-from bot.knowledge import check, load
+from bot.knowledge import CALM_QUESTIONS_FILE, check, load
 from bot.urgent import SOUNDS_URGENT, UrgencyNet, in_calm_sample
 from tests.conftest import SHIPPED, URGENT_PHRASINGS, KnowledgeDir
 
@@ -120,3 +123,55 @@ def test_about_one_in_four_questions_joins_the_calm_sample() -> None:
     share = sum(map(in_calm_sample, questions)) / len(questions)
 
     assert 0.2 < share < 0.3
+
+
+def test_an_example_added_to_a_topic_leaves_the_shipped_net_as_it_was() -> None:
+    """The net's calm questions are frozen with its threshold (urgent_calm_questions.yaml), so
+    even an example the checksum sample would take leaves every margin, and so every 999 line
+    the net adds, as `bench.urgent.tune` measured it (session 10: six new examples cost a
+    held-out emergency through the sample)."""
+    base = load(SHIPPED)
+    assert base.urgency is not None and base.urgency.questions
+    added = next(
+        f"how do i log a concern about a child in year {n}"
+        for n in range(100)
+        if in_calm_sample(f"how do i log a concern about a child in year {n}")
+    )
+    topic = base.topics["recording-concerns"]
+    edited = dataclasses.replace(
+        base,
+        topics={
+            **base.topics,
+            topic.id: dataclasses.replace(topic, examples=(*topic.examples, added)),
+        },
+    )
+    probes = [added, "a man is hitting a boy in the car park", *URGENT_PHRASINGS["urgent"][:10]]
+    before, after = Bot(base), Bot(edited)
+    assert before._net is not None and after._net is not None  # the net is private to the bot
+    assert [after._net.margin(p) for p in probes] == [before._net.margin(p) for p in probes]
+
+
+def test_without_frozen_questions_the_net_samples_todays_examples(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    knowledge_dir.write("urgent_examples.yaml", EXAMPLES)
+    base = load(knowledge_dir.root)
+    assert base.urgency is not None and base.urgency.questions is None
+
+
+def test_tunes_file_of_calm_questions_loads_back_as_the_sample(knowledge_dir: KnowledgeDir) -> None:
+    questions = [f"how do i log a concern about a child in year {n}" for n in range(40)]
+    knowledge_dir.write("urgent_examples.yaml", EXAMPLES)
+    knowledge_dir.write(CALM_QUESTIONS_FILE, calm_questions_yaml(questions))
+    base = load(knowledge_dir.root)
+    assert base.urgency is not None
+    assert base.urgency.questions == tuple(q for q in questions if in_calm_sample(q))
+
+
+def test_malformed_calm_questions_file_is_reported_with_its_line(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    knowledge_dir.write("urgent_examples.yaml", EXAMPLES)
+    knowledge_dir.write(CALM_QUESTIONS_FILE, "questions:\n  - fine\n  - ''\n")
+    problems = check(knowledge_dir.root)
+    assert any(f"{CALM_QUESTIONS_FILE}:3" in str(p) for p in problems), problems

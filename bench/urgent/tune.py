@@ -9,7 +9,9 @@ cross-validation and scored by a net built without its fold. The threshold is th
 steps of 0.01) at which no more than 1% of the knowledge base's own questions would get a 999
 line they do not need: staff ask those every day, so that is what a false alarm costs. The
 held-out recall of the urgent examples at that threshold is printed beside it. `--write` stores the
-threshold in urgent_examples.yaml.
+threshold in urgent_examples.yaml, and the questions that sample chose in
+urgent_calm_questions.yaml: the bot's net uses those, so later edits to topics' examples leave
+it, and every 999 line it adds, as this measured it until the next `--write`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
 from bot.embedding import word_piece_vectors
-from bot.knowledge import load
+from bot.knowledge import CALM_QUESTIONS_FILE, load
 from bot.matching import limit_blas_threads
-from bot.urgent import UrgencyNet
+from bot.urgent import UrgencyNet, in_calm_sample
 
 FOLDS = 5
 FALSE_ALARMS = 0.01  # the most of the knowledge base's own questions the net may flag
@@ -72,7 +76,26 @@ def main() -> int:
         text = re.sub(r"(?m)^threshold: .*$", f"threshold: {threshold}", text, count=1)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
+        frozen = args.directory / CALM_QUESTIONS_FILE
+        frozen.write_text(calm_questions_yaml(questions), encoding="utf-8")
+        print(f"wrote {frozen}")
     return 0
+
+
+def calm_questions_yaml(questions: list[str]) -> str:
+    """The file of the questions the net treats as calm: the sample of `questions`."""
+    sample = [q for q in questions if in_calm_sample(q)]
+    header = (
+        "# Written by `python -m bench.urgent.tune knowledge --write`: the knowledge base's\n"
+        "# questions the urgency net treats as calm (about one in four, by checksum), frozen with\n"
+        "# the net's threshold in urgent_examples.yaml. Editing a topic's examples leaves the net\n"
+        "# as it was measured; after large edits, run the tune again and then bench/urgent.\n"
+        "# Do not edit by hand.\n"
+    )
+    body = yaml.safe_dump(
+        {"questions": sample}, allow_unicode=True, width=100, default_flow_style=False
+    )
+    return header + body
 
 
 if __name__ == "__main__":
