@@ -1588,6 +1588,17 @@ class _Names:
                     flags[i + 1] = True  # "danny b"
             elif not nxt.common or nxt.surname:
                 flags[i + 1] = True
+        # "ruby patel": a first name that is also a word, just before a surname found.
+        for i in range(len(tokens) - 1, 0, -1):
+            before = tokens[i - 1]
+            if (
+                flags[i]
+                and not flags[i - 1]
+                and (before.given or before.ambiguous)
+                and not (before.taken or before.common or before.possessive)
+                and self.next(i - 1) is tokens[i]
+            ):
+                flags[i - 1] = True
         # "tobi and femi", "Kofi, Marcus": an unknown lower-case word joined to a name.
         for i in range(len(tokens) - 2):
             if not flags[i]:

@@ -639,11 +639,12 @@ def test_nickname_after_a_cue_is_redacted(text: str, expected: str) -> None:
         ("Jade Smith is missing", "[NAME] is missing"),
         ("Ruby Patel said her stepdad hurts her", "[NAME] said her stepdad hurts her"),
         ("Summer Jones on 07700 900123", "[NAME] on [PHONE]"),
+        ("ruby patel said her stepdad hurts her", "[NAME] said her stepdad hurts her"),
     ],
 )
 def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: str) -> None:
     """Will, Grace, Hope, May, Rob are names when a cue says so; so are Jade, Ruby and Summer
-    before a surname, even opening a message."""
+    before a surname, even opening a message or in lower case."""
     assert redacted(text) == expected
 
 
