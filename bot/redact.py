@@ -1361,9 +1361,12 @@ class _Names:
         nxt = self.next(i)
         age = _AGE_AFTER.match(self.text, token.raw_end) is not None
         owner = token.possessive and nxt is not None and nxt.word in _POSSESSIONS
-        if token.ambiguous:
-            return token.cap and self.word_name_is_name(i, age, owner)
         cued = prev is not None and not prev.possessive and prev.word in _RELATIONS | _GREETINGS
+        if token.ambiguous:
+            if not token.cap:
+                # "my student jade is missing"; not "my son will be late".
+                return cued and nxt is not None and nxt.word in _VERBS_AFTER
+            return self.word_name_is_name(i, age, owner)
         strong = nxt is not None and nxt.word in _STRONG_VERBS_AFTER
         if token.cap and not token.common:
             if token.sentence_start:

@@ -640,6 +640,7 @@ def test_nickname_after_a_cue_is_redacted(text: str, expected: str) -> None:
         ("Ruby Patel said her stepdad hurts her", "[NAME] said her stepdad hurts her"),
         ("Summer Jones on 07700 900123", "[NAME] on [PHONE]"),
         ("ruby patel said her stepdad hurts her", "[NAME] said her stepdad hurts her"),
+        ("my student jade is missing", "my student [NAME] is missing"),
     ],
 )
 def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: str) -> None:
@@ -652,6 +653,8 @@ def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: 
     "text",
     [
         "Will the police tell the parents?",
+        "my son will be late tonight",
+        "the pupil may need support",
         "May I share information without consent?",
         "Hope this is the right place to ask",
         "is there a grace period?",
