@@ -399,7 +399,8 @@ _NAME_CUES = _words("called named nicknamed aka")
 # after one, a common word that is also a surname is read as a word.
 _COMPOUND_HEADS = _RELATIONS | _words("""
     carers care placement placements person people parent parents family families home homes
-    offender offenders service services team
+    offender offenders service services team teen teens teenager teenagers adult adults man men
+    woman women
     """)
 _GREETINGS = _words("hi hello hey hiya thanks thank cheers dear morning afternoon evening ta")
 _VERBS_AFTER = _words("""

@@ -570,6 +570,7 @@ def test_a_long_misspelt_word_after_a_cue_is_not_a_name(text: str) -> None:
         "the paediatrician admitted her overnight",
         "he keeps asking for pics. no pics sent yet",
         "no vids sent, just messages",
+        "practice nurse, young teen asking for the morning after pill",
     ],
 )
 def test_everyday_words_of_staff_after_a_cue_are_not_names(text: str) -> None:
