@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-urgent bench-boot bench-load \
+.PHONY: run chat test lint typecheck pytest check evaluate bench-matching bench-redaction bench-urgent bench-conversations bench-boot bench-load \
 	teams-package clean
 
 $(STAMP): pyproject.toml
@@ -62,6 +62,10 @@ bench-redaction: $(STAMP)
 ## bench-urgent: the urgent rules on messages written apart from them (see bench/urgent/README.md)
 bench-urgent: $(STAMP)
 	$(BIN)/python -m bench.urgent.run
+
+## bench-conversations: follow-ups on held-out conversations (see bench/conversations/README.md)
+bench-conversations: $(STAMP)
+	$(BIN)/python -m bench.conversations.run
 
 ## teams-package: build dist/safeguarding-bot-teams.zip to upload to Teams
 ## (needs MicrosoftAppId, TEAMS_ORGANISATION, TEAMS_WEBSITE_URL)
