@@ -101,14 +101,16 @@ def _contact(contact: Contact) -> str:
     )
 
 
+def _carried(conversation: str) -> str:
+    """The hidden field that sends the page's conversation id back with a form ("" for none)."""
+    if not conversation:
+        return ""
+    return f'<input type="hidden" name="conversation" value="{_e(conversation)}">'
+
+
 def _topic_buttons(topics: Iterable[tuple[int, str, str]], conversation: str) -> str:
-    carried = (
-        f'<input type="hidden" name="conversation" value="{_e(conversation)}">'
-        if conversation
-        else ""
-    )
     return "".join(
-        f'<form method="post" action="{ASK_ACTION}">{carried}'
+        f'<form method="post" action="{ASK_ACTION}">{_carried(conversation)}'
         f'<input type="hidden" name="topic" value="{_e(tid)}">'
         f'<button type="submit">{number}. {_e(title)}</button></form>'
         for number, tid, title in topics
@@ -190,11 +192,7 @@ def page(body: str = "", *, error: str = "", title: str = "", conversation: str 
     """The whole chat page, with an optional answer fragment (and its `title`) or error
     message. The question box takes focus only on the empty page: after a reply, the answer
     does. `conversation` is sent back with the next question, so it is read as a follow-up."""
-    carried = (
-        f'<input type="hidden" name="conversation" value="{_e(conversation)}">\n'
-        if conversation
-        else ""
-    )
+    carried = f"{_carried(conversation)}\n" if conversation else ""
     error_html = (
         f'<p id="answer" class="warning" role="alert" tabindex="-1">{_e(error)}</p>'
         if error
