@@ -67,11 +67,12 @@ def open_storage(settings: Settings) -> Storage:
 
 def answer(request: web.Request, question: Question, conversation: str = "") -> Answered:
     """Answer through the app's chat service: logged (never the text) and kept, redacted.
-    With `conversation`, the question is read with that conversation's last messages."""
+    With `conversation`, the question is read with that conversation's last messages (the web
+    chat's and the API's conversations kept apart by the question's channel)."""
     service = request.app[SERVICE_KEY]
     if not conversation:
         return service.answer(question)
-    key = f"web:{conversation}"
+    key = f"{question.channel}:{conversation}"
     return service.answer(service.in_conversation(question, key), key)
 
 

@@ -185,6 +185,19 @@ def test_api_follow_up_with_the_same_conversation_is_read_with_the_one_before(
     assert not first["urgent"] and follow_up["urgent"]
 
 
+def test_api_and_web_chat_conversations_with_the_same_id_are_kept_apart(shipped_bot: Bot) -> None:
+    conversation = "shared-conversation-0001"
+
+    async def use(client: TestClient[Any, Any]) -> Any:
+        await client.post("/ask", data={"question": MISSING, "conversation": conversation})
+        response = await client.post(
+            "/api/ask", json={"question": WITH_EXPLOITERS, "conversation": conversation}
+        )
+        return await response.json()
+
+    assert not with_client(shipped_bot, use)["urgent"]
+
+
 def test_too_long_question_is_refused_clearly(shipped_bot: Bot) -> None:
     """A question over 10,000 characters gets a 413 page that says why."""
 
