@@ -89,10 +89,10 @@ class UrgencyExamples:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """A validated knowledge base: contacts, topics, urgent rules (and the framing that sets them
-    aside for teaching material), synonyms, messages the bot must decline (`out_of_scope`), and
-    the matching thresholds and sentence vectors' weight chosen for it (None: the matcher's
-    defaults)."""
+    """A validated knowledge base: contacts, topics, urgent rules (with the framing that sets
+    them aside for teaching material, and the phrases no rule reads as danger), synonyms,
+    messages the bot must decline (`out_of_scope`), and the matching thresholds and sentence
+    vectors' weight chosen for it (None: the matcher's defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
@@ -104,6 +104,7 @@ class KnowledgeBase:
     out_of_scope: tuple[str, ...] = ()
     urgency: UrgencyExamples | None = None
     urgent_framing: UrgentRule | None = None
+    urgent_not_danger: tuple[str, ...] = ()
 
     def labelled_examples(self) -> list[tuple[str, str]]:
         """(label, example) for the matcher: every topic's examples, then the out-of-scope ones
@@ -443,21 +444,24 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
 
 def _load_urgent(
     path: Path, problems: list[Problem]
-) -> tuple[list[tuple[UrgentRule, LineDict, _Collector]], UrgentRule | None]:
-    """The rules with their YAML and where to report, and the framing (see `_framing`)."""
+) -> tuple[list[tuple[UrgentRule, LineDict, _Collector]], UrgentRule | None, tuple[str, ...]]:
+    """The rules with their YAML and where to report, the framing (see `_framing`) and the
+    `not_danger` phrases (see `bot.urgent.UrgentRules`)."""
     out = _Collector(path, problems)
     data = _read(path, problems)
     rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
     framing: UrgentRule | None = None
+    not_danger: tuple[str, ...] = ()
     seen: dict[str, UrgentRule] = {}
     sets: dict[str, tuple[str, ...]] = {}
     spellings: list[tuple[str, tuple[str, ...]]] = []
     if isinstance(data, LineDict):
         for key in data:
-            if key not in ("sets", "spellings", "framing", "rules"):
+            if key not in ("sets", "spellings", "framing", "not_danger", "rules"):
                 out.add(
                     _key_line(data, key),
-                    f"unknown key '{key}' (known keys: framing, rules, sets, spellings)",
+                    f"unknown key '{key}' (known keys: framing, not_danger, rules, sets, "
+                    "spellings)",
                 )
         # sets: named phrase lists that groups and `unless` use as "$name".
         table = data.get("sets", LineDict())
@@ -511,6 +515,9 @@ def _load_urgent(
             spellings.append((canonical, tuple(forms)))
         if "framing" in data:
             framing = _framing(data, out, sets, tuple(spellings))
+        if "not_danger" in data:
+            fields = _Fields(data, "not_danger", out, set(), set(data))
+            not_danger = _phrase_list(fields, "not_danger", out, sets)
     for raw, _line in _entries(data, "rules", out):
         rule_id = raw.get("id")
         what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
@@ -549,7 +556,7 @@ def _load_urgent(
             continue
         seen[rule_id] = rule
         rules.append((rule, raw, out))
-    return rules, framing
+    return rules, framing, not_danger
 
 
 def _phrase_list(
@@ -838,7 +845,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         _load_matching(matching_path, problems) if matching_path.is_file() else (None, None)
     )
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
-    loaded_rules, framing = _load_urgent(required["urgent.yaml"], problems)
+    loaded_rules, framing, not_danger = _load_urgent(required["urgent.yaml"], problems)
     outside_path = directory / "out_of_scope.yaml"
     outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
     urgency_path = directory / "urgent_examples.yaml"
@@ -942,6 +949,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         topics=topics,
         urgent_rules=tuple(rule for rule, _, _ in loaded_rules),
         urgent_framing=framing,
+        urgent_not_danger=not_danger,
         synonyms=synonyms,
         directory=directory,
         thresholds=thresholds,

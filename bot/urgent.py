@@ -39,6 +39,7 @@ ANY_WORD = "*"
 SET_MARK = "$"
 FRAMING_WITHIN = 4  # a framing phrase counts when it starts within a message's first 4 words
 UNLESS = -1  # the slot of a rule's `unless` phrases, beside its groups 0, 1, 2...
+NOT_DANGER = (-1, 0)  # the slot of the `not_danger` phrases, shared by every rule
 _NUMBER = re.compile(r"\d+([a-z]*)")
 # "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
 _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
@@ -90,12 +91,23 @@ class UrgentRules:
     `framing` (urgent.yaml's `framing:`) sets every rule aside for a message that opens as
     teaching material ("for a training session, ...": an `opening` phrase starting within its
     first `FRAMING_WITHIN` words) and has none of its `unless` phrases anywhere.
+
+    `not_danger` (urgent.yaml's `not_danger:`) are phrases whose words no rule reads as a sign of
+    danger: "police are with him" is not a child "with him", "came in this morning" is not
+    "this morning" still to come. Unlike `unless`, they cancel nothing else in the message:
+    "came in this morning with a man and she's still with him now" fires on "with him now".
     """
 
-    def __init__(self, rules: Iterable[UrgentRule], framing: UrgentRule | None = None) -> None:
+    def __init__(
+        self,
+        rules: Iterable[UrgentRule],
+        framing: UrgentRule | None = None,
+        not_danger: Iterable[str] = (),
+    ) -> None:
         self.rules = tuple(rules)
         self.framing = framing
         compiled = (*self.rules, framing) if framing is not None else self.rules
+        not_danger = tuple(dict.fromkeys(p for p in not_danger if p.strip()))
         self._spelled: dict[str, set[str]] = {}
         for rule in compiled:
             for canonical, variants in rule.spellings:
@@ -105,6 +117,11 @@ class UrgentRules:
             token
             for rule in compiled
             for phrase in (*(p for group in rule.all_of for p in group), *rule.unless)
+            for token in phrase.split()
+            if not token.startswith(ANY_NUMBER) and token != ANY_WORD
+        } | {
+            token
+            for phrase in not_danger
             for token in phrase.split()
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
         }
@@ -123,6 +140,8 @@ class UrgentRules:
             for slot, phrases in (*enumerate(rule.all_of), (UNLESS, rule.unless)):
                 for text in dict.fromkeys(phrases):
                     self._slots.setdefault(tuple(text.split()), []).append((index, slot))
+        for text in not_danger:
+            self._slots.setdefault(tuple(text.split()), []).append(NOT_DANGER)
         # Each phrase is looked for from its longest word, usually its rarest in a message.
         self._anchored: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         self._unanchored: list[tuple[str, ...]] = []
@@ -191,6 +210,14 @@ class UrgentRules:
             spans = [(i, i + len(phrase) - 1) for i in range(len(readings) - len(phrase) + 1)]
             for slot in self._slots[phrase] if spans else ():
                 found.setdefault(slot, []).extend(spans)
+        masks = found.pop(NOT_DANGER, [])
+        if masks:
+            found = {
+                slot: [span for span in spans if not _inside(span, masks)]
+                if slot[1] != UNLESS
+                else spans
+                for slot, spans in found.items()
+            }
         if self.framing is not None:
             framing = len(self.rules)
             opens = any(start < FRAMING_WITHIN for start, _ in found.get((framing, 0), []))
@@ -206,6 +233,11 @@ class UrgentRules:
                 clause_of,
             )
         ]
+
+
+def _inside(span: Span, masks: Sequence[Span]) -> bool:
+    """Whether `span` lies within one of `masks`."""
+    return any(start <= span[0] and span[1] <= end for start, end in masks)
 
 
 def _anchor(phrase: tuple[str, ...]) -> int | None:

@@ -19,7 +19,7 @@ PHRASINGS = URGENT_PHRASINGS
 @pytest.fixture(scope="module")
 def shipped_rules() -> UrgentRules:
     base = load(ROOT / "knowledge")
-    return UrgentRules(base.urgent_rules, base.urgent_framing)
+    return UrgentRules(base.urgent_rules, base.urgent_framing, base.urgent_not_danger)
 
 
 def rule(
@@ -252,6 +252,53 @@ def test_framing_without_unless_phrases_is_a_problem(knowledge_dir: KnowledgeDir
     assert [str(p) for p in check(knowledge_dir.root)] == [
         f"{path}:{line}: framing: missing 'unless'"
     ]
+
+
+def test_a_not_danger_phrase_hides_its_own_words_from_every_rule() -> None:
+    """'Police are with him now' is help that has come, not a child with an abuser."""
+    with_him = rule(["with him"], ["now"], near=16)
+    rules = UrgentRules([with_him], not_danger=("police are with *",))
+    assert rules.fired("police are with him now, what do i write down") == []
+    assert fires(with_him, "police are with him now, what do i write down") == ["r"]
+
+
+def test_a_not_danger_phrase_cancels_nothing_else_in_the_message() -> None:
+    """Unlike `unless`, it leaves the rest of the message to the rules: the same words
+    elsewhere still count."""
+    with_him = rule(["with him"], ["now"], near=16)
+    rules = UrgentRules([with_him], not_danger=("police are with *",))
+    text = "police are with him and his sister is with him now at the flat"
+    assert [r.id for r in rules.fired(text)] == ["r"]
+    blocked = UrgentRules([rule(["with him"], ["now"], near=16, unless=("police are with",))])
+    assert blocked.fired(text) == []
+
+
+def test_not_danger_phrases_load_with_their_sets(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.replace(
+        "urgent.yaml",
+        "rules:\n",
+        "sets:\n  help: [police, paramedics]\nnot_danger: [$help are with *]\nrules:\n",
+    )
+    assert load(knowledge_dir.root).urgent_not_danger == (
+        "police are with *",
+        "paramedics are with *",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("police are with", "not_danger: 'not_danger' must be a list"),
+        ("[$helpers are with]", "not_danger: '$helpers' is not a set (see 'sets:')"),
+    ],
+)
+def test_a_broken_not_danger_list_is_a_problem_at_its_line(
+    knowledge_dir: KnowledgeDir, value: str, problem: str
+) -> None:
+    knowledge_dir.replace("urgent.yaml", "rules:\n", f"not_danger: {value}\nrules:\n")
+    line = knowledge_dir.line_of("urgent.yaml", "not_danger:")
+    path = display_path(knowledge_dir.root / "urgent.yaml")
+    assert [str(p) for p in check(knowledge_dir.root)] == [f"{path}:{line}: {problem}"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "?!...", "\n\t"])
