@@ -63,7 +63,7 @@ bench-redaction: $(STAMP)
 bench-urgent: $(STAMP)
 	$(BIN)/python -m bench.urgent.run
 
-## bench-conversations: follow-ups on held-out conversations (see bench/conversations/README.md)
+## bench-conversations: follow-ups on held-out and development conversations (see bench/conversations/README.md)
 bench-conversations: $(STAMP)
 	$(BIN)/python -m bench.conversations.run
 

@@ -124,4 +124,39 @@ class ContactLookup:
         return tuple(out)
 
 
-__all__ = ["ContactLookup"]
+# "Who should I ring?", "who else do I need to tell", "do I need to tell anyone else?": a
+# question, in its last sentence, of whom to contact about what was said before, with nothing new
+# to tell about. (The words after the verb may only be a pronoun, "to", "else" or a "when".)
+_WHO_VERBS = (
+    r"(?:ring|call|phone|tell|contact|inform|report(?: (?:it|this|that))? to|notify|speak to|"
+    r"talk to|refer(?: (?:it|this|that|her|him|them))? to|go to|email|alert|escalate(?: it)? to|"
+    r"let know|pass (?:it|this|that) on to|get in touch with)"
+)
+_PRONOUN = r"(?: (?:it|this|that|them|him|her|us))?"
+_WHEN = r"(?: (?:first|1st|next|now|too|also|as well|then|asap|straight away|today|tonight))*"
+_MODAL = (
+    r"(?: (?:do|does|should|shd|shud|shld|would|can|could|must|will|have|has|need|needs|ought))?"
+    r"(?: (?:i|we|u|you|staff))?(?: (?:need|have|got|ought|meant|supposed))?(?: to)?"
+)
+_WHO_TO_CONTACT = re.compile(
+    r"^(?:(?:so|and|ok|okay|right|then|but|also|sorry|thanks|ta|cheers|great) )*(?:"
+    rf"who(?:m)?(?: else)?{_MODAL} {_WHO_VERBS}{_PRONOUN}(?: else)?{_WHEN}"
+    rf"|who(?: else)?(?: (?:needs|should|shd|has|must))?(?: to)? (?:know|be told|be informed)"
+    rf"{_WHEN}"
+    rf"|(?:do|should|shd|shud|must|have) (?:i|we|u|you)(?: (?:need|have|got))?(?: to)? "
+    rf"(?:tell|inform|ring|call|contact|let|notify) (?:any|some)(?:one|body)(?: else)?"
+    rf"(?: know)?{_WHEN}"
+    r")$"
+)
+
+
+def asks_who_to_contact(text: str) -> bool:
+    """Whether a message's last sentence asks whom to contact about what was said before, and
+    nothing else: "who shd i ring?", "who else do I need to tell", "do I tell anyone else?"."""
+    sentences = [s for s in re.split(r"[.!?\n]+", text) if s.strip()]
+    if not sentences:
+        return False
+    return bool(_WHO_TO_CONTACT.match(" ".join(normalise(sentences[-1]).split())))
+
+
+__all__ = ["ContactLookup", "asks_who_to_contact"]

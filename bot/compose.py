@@ -109,7 +109,9 @@ def compose(
         wanted.extend(ALWAYS)
     else:
         wanted.extend(ALWAYS if declined else SIGNPOST)
-    ordered = [contacts[i] for i in dict.fromkeys(wanted) if i in contacts]
+    # A contact the message asked for is shown at the top, and not again among the others.
+    shown = {contact.id for contact in asked_for}
+    ordered = [contacts[i] for i in dict.fromkeys(wanted) if i in contacts and i not in shown]
 
     related: tuple[Topic, ...] = ()
     if topic is not None:
@@ -128,8 +130,7 @@ def compose(
         score=round(score, 4),
         privacy_warning=PRIVACY_WARNING if identifying else "",
         privacy_reminder=PRIVACY_REMINDER,
-        # Asked to choose ("101 or 999?"), the emergency number comes first.
-        asked_for=tuple(sorted(asked_for, key=lambda contact: contact.id != "police-999")),
+        asked_for=tuple(asked_for),
         now=now,
     )
 

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 from bot import knowledge
-from bot.asked import ContactLookup
+from bot.asked import ContactLookup, asks_who_to_contact
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
 from bot.knowledge import KnowledgeBase
-from bot.matching import Match, Matcher, Thresholds, Tuning, limit_blas_threads
+from bot.matching import Candidate, Match, Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic, UrgentRule
 from bot.redact import redact
 from bot.text import clean
@@ -84,9 +84,25 @@ class Bot:
         outcome, score = Outcome.ANSWERED, 1.0
         declined = False
         follow_up = urgent_from_earlier
+        asked_for = self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else ()
+        # Asked to choose ("101 or 999?"), the emergency number comes first.
+        asked_for = tuple(sorted(asked_for, key=lambda contact: contact.id != "police-999"))
         if chosen is None:
             match, matched_with_earlier = self._match(text, earlier)
             follow_up = follow_up or matched_with_earlier
+            if (
+                matched_with_earlier
+                and match.outcome is Outcome.ANSWERED
+                and not asked_for
+                and asks_who_to_contact(text)
+            ):
+                # "Who do I ring?" about what was said before: that topic's contacts first, in
+                # the topic's order (its most urgent first).
+                answered = topics.get(match.candidates[0].label)
+                found = self.knowledge.contacts
+                asked_for = (
+                    tuple(found[c] for c in answered.contacts if c in found) if answered else ()
+                )
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None
@@ -110,7 +126,7 @@ class Bot:
             empty=not text and chosen is None,
             declined=declined,
             follow_up=follow_up,
-            asked_for=self._contacts_asked.asked(text[:MAX_MATCH_CHARS]) if chosen is None else (),
+            asked_for=asked_for,
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:
@@ -127,27 +143,51 @@ class Bot:
         return fired, bool(fired)
 
     def _match(self, text: str, earlier: list[str]) -> tuple[Match, bool]:
-        """The matcher's decision, and whether it needed the message before this one.
+        """The matcher's decision, and whether it needed the messages before this one.
 
         A short follow-up that means nothing alone ("what if she's 17?") is matched with the
-        message before it. A longer one carries its own meaning: mixed with the message
-        before, it mostly brings that message's topic back."""
-        alone = self._matcher.match(
+        message before it, or, if that is not enough, with both before it (the one before may
+        itself have been a follow-up: "and if they're 14?"). A longer one carries its own
+        meaning: mixed with the messages before, it mostly brings their topic back. A follow-up
+        that only asks whom to contact ("who shd i ring?") is about what was said before, so
+        the messages before are matched without it."""
+        alone = self._decide(text)
+        if alone.outcome is not Outcome.NOT_SURE or not earlier:
+            return alone, False
+        contexts = [earlier[-1][:MAX_MATCH_CHARS]]
+        if len(earlier) > 1:
+            contexts.append(" ".join(e[:MAX_MATCH_CHARS] for e in earlier))
+        if asks_who_to_contact(text):
+            before = [self._shown(context) for context in contexts]
+            answered = next((m for m in before if m.outcome is Outcome.ANSWERED), None)
+            # Not sure of the earlier messages either: their suggestions, not this one's.
+            return (answered, True) if answered else (before[-1], False)
+        if alone.declined or len(text.split()) > FOLLOW_UP_MAX_WORDS:
+            return alone, False
+        for context in contexts:
+            together = self._decide(f"{context} {text}")
+            if together.outcome is Outcome.ANSWERED:
+                return together, True
+        return alone, False
+
+    def _shown(self, text: str) -> Match:
+        """The topic a message was answered with: the matcher's, or when it was not sure, the
+        guidance its urgent rules name (as `answer` does)."""
+        match = self._decide(text)
+        if match.outcome is not Outcome.NOT_SURE:
+            return match
+        fired = self._urgent.fired(text)
+        if not fired and self._net is not None and self._net.sounds_urgent(text):
+            fired = [SOUNDS_URGENT]
+        topic = next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
+        if topic is None:
+            return match
+        return Match(Outcome.ANSWERED, (Candidate(topic, match.score),), match.score)
+
+    def _decide(self, text: str) -> Match:
+        return self._matcher.match(
             text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
         )
-        if (
-            alone.outcome is not Outcome.NOT_SURE
-            or alone.declined
-            or not earlier
-            or len(text.split()) > FOLLOW_UP_MAX_WORDS
-        ):
-            return alone, False
-        together = self._matcher.match(
-            f"{earlier[-1][:MAX_MATCH_CHARS]} {text}", self.thresholds, self.knowledge.decline_label
-        )
-        if together.outcome is Outcome.ANSWERED:
-            return together, True
-        return alone, False
 
 
 def build(directory: Path, *, refuse_examples: bool = False) -> Bot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot, Question
+from bot.asked import asks_who_to_contact
 from bot.compose import ASKED_FOR, leads_with_999, plain_text
 from bot.models import Reply
 from tests.renderings import RENDERINGS
@@ -116,3 +117,36 @@ def test_one_contact_asked_for_shows_no_when_line(shipped_bot: Bot) -> None:
         0
     ]
     assert "When: " not in section
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who shd i ring?",
+        "who should I call first",
+        "who else do i need to tell",
+        "ambulance and police are with her now. who else do i need to tell",
+        "who else needs to know?",
+        "ok who do i report it to",
+        "do i need to tell anyone else?",
+        "so who do we speak to now?",
+    ],
+)
+def test_a_question_of_whom_to_contact_about_what_was_said_is_recognised(text: str) -> None:
+    assert asks_who_to_contact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who do i speak to about the staff rota?",
+        "who is the lado",
+        "who should i ring about a teacher hitting a kid",
+        "do i need to tell her mum?",
+        "what number do i ring",
+        "thanks",
+    ],
+)
+def test_a_question_that_brings_its_own_subject_is_not_only_whom_to_contact(text: str) -> None:
+    """A subject after the verb ("about the staff rota") is a new question, not a follow-up."""
+    assert not asks_who_to_contact(text)

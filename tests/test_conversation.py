@@ -82,6 +82,57 @@ def test_longer_follow_up_that_matches_nothing_alone_is_not_matched_with_the_one
     assert reply.notice != FOLLOW_UP
 
 
+def test_follow_up_to_a_follow_up_is_matched_with_both_messages_before(shipped_bot: Bot) -> None:
+    """The message just before may itself have been a follow-up ("what if they're only 13?"),
+    which alone says too little; the first message says what it is about."""
+    first = (
+        "council tenancy officer, pretty sure a vulnerable mans flat is being used by a gang to "
+        "deal drugs, think its cuckooing"
+    )
+    second = "what if the lads are only 13?"
+    follow_up = "should i tell police as well?"
+    assert shipped_bot.answer(Question(follow_up, earlier=(second,))).topic is None
+    reply = shipped_bot.answer(Question(follow_up, earlier=(first, second)))
+    assert reply.topic is not None and reply.topic.id == "cce-county-lines"
+    assert reply.notice == FOLLOW_UP
+
+
+CONCERN = (
+    "youth worker, a 14yo at our club keeps turning up with new phones and cash and says he runs "
+    "errands for older lads"
+)
+
+
+def test_follow_up_asking_whom_to_contact_lists_the_contacts_for_what_was_said_before(
+    shipped_bot: Bot,
+) -> None:
+    """'Who shd I ring first?' is about the concern just described: its topic's contacts come
+    first, in the topic's order, each with when to use it, and are not listed twice."""
+    topic = shipped_bot.answer(Question(CONCERN)).topic
+    assert topic is not None and topic.id == "cce-county-lines"
+    assert shipped_bot.answer(Question("who shd i ring 1st")).topic is None
+    reply = shipped_bot.answer(Question("who shd i ring 1st", earlier=(CONCERN,)))
+    assert reply.topic == topic
+    assert [c.id for c in reply.asked_for] == list(topic.contacts)
+    assert not set(reply.contacts) & set(reply.asked_for)
+    text = plain_text(reply)
+    assert text.index("When: Every concern, first") < text.index(topic.title)
+
+
+def test_follow_up_asking_whom_to_contact_after_an_emergency_uses_the_guidance_it_was_given(
+    shipped_bot: Bot,
+) -> None:
+    """When an urgent rule chose the first reply's guidance (the matcher was not sure of it),
+    'who else do I need to tell' is about that guidance, and the 999 lead is not repeated."""
+    disclosure = "girl in my tutor group has just told me her step dad raped her last night"
+    first = shipped_bot.answer(Question(disclosure))
+    assert first.urgent and first.topic is not None
+    reply = shipped_bot.answer(Question("who else do i need to tell", earlier=(disclosure,)))
+    assert not reply.urgent
+    assert reply.topic == first.topic
+    assert reply.asked_for and reply.asked_for[0].id == "police-999"
+
+
 def test_question_clear_on_its_own_is_answered_on_its_own(shipped_bot: Bot) -> None:
     reply = shipped_bot.answer(
         Question("how do I record a disclosure?", earlier=("what is county lines",))

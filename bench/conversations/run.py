@@ -1,6 +1,6 @@
 """Measure follow-ups on held-out conversations: urgency and meaning of each message but the first.
 
-    python -m bench.conversations.run [SET] [--json FILE]
+    python -m bench.conversations.run [SET ...] [--json FILE]
 
 Each conversation is asked message by message through the terminal chat's `Conversation` (the
 same reading with the earlier messages as every channel). For each follow-up (the second message
@@ -97,14 +97,22 @@ def _line(name: str, row: dict[str, int]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("set", nargs="?", type=Path, default=HERE / "held_out.yaml")
+    parser.add_argument(
+        "sets",
+        nargs="*",
+        type=Path,
+        default=[HERE / "held_out.yaml", HERE / "development.yaml"],
+        help="conversation files (default: the held-out set, then the development set)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     bot = Bot.from_directory(ROOT / "knowledge")
-    figures = measure(bot, args.set)
-    print(table(figures))
+    payload: dict[str, Any] = {}
+    for path in args.sets:
+        figures = measure(bot, path)
+        payload[path.name] = figures
+        print(f"{path.name}\n{table(figures)}\n")
     if args.json:
-        payload: Any = figures
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return 0
 
