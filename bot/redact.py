@@ -395,6 +395,9 @@ _RELATIONS = _words("""
     brother-in-law girls boys lads friends mates
     """)
 _NAME_CUES = _words("called named nicknamed aka")
+# Surnames that are also words ending the names of days, rooms and places: "may day", "mark
+# hall", "grace hill".
+_PLACE_SURNAMES = _words("day hall long hill wood woods page read west cross lane mills wells")
 # Nouns that a common word before them describes ("foster carer", "young person", "key worker"):
 # after one, a common word that is also a surname is read as a word.
 _COMPOUND_HEADS = _RELATIONS | _words("""
@@ -1366,7 +1369,9 @@ class _Names:
         if token.ambiguous:
             if not token.cap:
                 # "my student jade is missing"; not "my son will be late".
-                return cued and nxt is not None and nxt.word in _VERBS_AFTER
+                return (cued and nxt is not None and nxt.word in _VERBS_AFTER) or (
+                    self.before_lower_surname(i)
+                )
             return self.word_name_is_name(i, age, owner)
         strong = nxt is not None and nxt.word in _STRONG_VERBS_AFTER
         if token.cap and not token.common:
@@ -1382,6 +1387,20 @@ class _Names:
         # An unknown word in lower case: a name only with a cue around it, and not a slip in a
         # long word ("child exploitaiton", "her mum definately").
         return (cued or strong or age or owner) and not _misspelt_common(token.word)
+
+    def before_lower_surname(self, i: int) -> bool:
+        """A lower-case name that is also a word, before a listed surname: "jade patel", or
+        before one that is also a word and then a verb: "jade smith is missing" (not "faith
+        young people", "will power")."""
+        surname = self.next(i)
+        if surname is None or surname.cap or not surname.surname:
+            return False
+        if not _is_common(surname.word):
+            return True
+        verb = self.next(i + 1)
+        return (
+            surname.word not in _PLACE_SURNAMES and verb is not None and verb.word in _VERBS_AFTER
+        )
 
     def is_initial_nickname(self, i: int) -> bool:
         """ "Uncle T": one capital letter after a family title."""
