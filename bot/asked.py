@@ -151,12 +151,29 @@ _WHO_TO_CONTACT = re.compile(
 
 
 def asks_who_to_contact(text: str) -> bool:
-    """Whether a message's last sentence asks whom to contact about what was said before, and
-    nothing else: "who shd i ring?", "who else do I need to tell", "do I tell anyone else?"."""
-    sentences = [s for s in re.split(r"[.!?\n]+", text) if s.strip()]
-    if not sentences:
-        return False
-    return bool(_WHO_TO_CONTACT.match(" ".join(normalise(sentences[-1]).split())))
+    """Whether a clause of a message asks, and only asks, whom to contact about what was said
+    before: "who shd i ring?", "last day tomorrow, who do i tell?", "who do i ring? i don't
+    have a DSL"."""
+    clauses = re.split(r"[.!?,;:\n]+|\s[-\u2013\u2014]\s", text)
+    return any(_WHO_TO_CONTACT.match(" ".join(normalise(c).split())) for c in clauses)
 
 
-__all__ = ["ContactLookup", "asks_who_to_contact"]
+# "I'm a childminder so I don't have a DSL", "no safeguarding lead here": someone with no
+# safeguarding lead of their own to tell, who goes to children's social care directly.
+_LEAD = r"(?:dsl|ddsl|designated safeguarding lead|safeguarding lead|safeguarding officer)"
+_NO_LEAD = re.compile(
+    r"\b(?:(?:dont|do not|doesnt|does not|didnt|havent|have not|hasnt|has not|aint) (?:have|got)"
+    r"|(?:not|never) (?:got|had)|without|no|theres no|there is no|isnt a|isnt an|no one is)"
+    rf"(?: (?:a|an|any|our|my))? {_LEAD}s?\b"
+    r"|\b(?:childminder|child minder|childminding|self employed|sole trader|freelance tutor|"
+    r"private tutor|freelance music|i work on my own|i work alone)\b"
+)
+
+
+def says_no_safeguarding_lead(text: str) -> bool:
+    """Whether the person says they have no safeguarding lead of their own: "I don't have a
+    DSL", "I'm a childminder", "self-employed tutor"."""
+    return _NO_LEAD.search(" ".join(normalise(text).split())) is not None
+
+
+__all__ = ["ContactLookup", "asks_who_to_contact", "says_no_safeguarding_lead"]

@@ -21,6 +21,16 @@ THEN_DSL = (
     "duty team out of hours). If they cannot be reached, contact children's social care "
     "yourself. Write down what happened."
 )
+# For someone with no safeguarding lead of their own (a childminder, a self-employed tutor).
+THEN_SOCIAL_CARE = (
+    "Then tell children's social care straight away (the front door, or the emergency duty "
+    "team out of hours). Write down what happened."
+)
+NO_LEAD = (
+    "With no safeguarding lead of your own (a childminder, a self-employed tutor), go to "
+    "children's social care yourself: the front door, or the emergency duty team out of hours. "
+    "Anyone can refer a child."
+)
 PRIVACY_WARNING = (
     "Please don't share names or other identifying details in chat. Describe the situation "
     'instead (for example "a Year 9 girl") and record details in your safeguarding system.'
@@ -73,17 +83,19 @@ def compose(
     asked_for: Sequence[Contact] = (),
     declined: bool = False,
     follow_up: bool = False,
+    no_lead: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
     so the notice says what the bot covers and only the DSL and 999 are signposted.
     `follow_up`: the topic was matched with the person's previous message, and the notice says
-    so."""
+    so. `no_lead`: the person has no safeguarding lead of their own, so children's social care
+    takes the DSL's place among the contacts and in the urgent lead, and the notice says so."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
     if urgent:
-        lead = [CALL_999, THEN_DSL]
+        lead = [CALL_999, THEN_SOCIAL_CARE if no_lead else THEN_DSL]
         lead.extend(line for _, line in situation)
     # A rule's `say` is its topic's "what to do now" in an emergency, so the topic's own Now
     # line would only repeat the lead.
@@ -98,6 +110,8 @@ def compose(
         notice = NOT_SURE_URGENT if urgent else OUTSIDE if declined else NOT_SURE
     else:
         notice = FOLLOW_UP if follow_up else ""
+    if no_lead:
+        notice = f"{notice} {NO_LEAD}".strip()
 
     wanted: list[str] = []
     if urgent:
@@ -109,6 +123,11 @@ def compose(
         wanted.extend(ALWAYS)
     else:
         wanted.extend(ALWAYS if declined else SIGNPOST)
+    if no_lead:
+        # Children's social care in the place of the lead the person does not have.
+        instead = {"dsl": "cs-front-door", "senior-leader": "cs-front-door"}
+        wanted = [instead.get(i, i) for i in wanted]
+        asked_for = list(dict.fromkeys(contacts.get(instead.get(c.id, c.id), c) for c in asked_for))
     # A contact the message asked for is shown at the top, and not again among the others.
     shown = {contact.id for contact in asked_for}
     ordered = [contacts[i] for i in dict.fromkeys(wanted) if i in contacts and i not in shown]

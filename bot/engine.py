@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from bot import knowledge
-from bot.asked import ContactLookup, asks_who_to_contact
+from bot.asked import ContactLookup, asks_who_to_contact, says_no_safeguarding_lead
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
@@ -109,10 +109,13 @@ class Bot:
             declined = match.declined
             choices = [] if outcome is Outcome.ANSWERED or declined else offered
             if topic is None and outcome is Outcome.NOT_SURE:
-                # An urgent rule may name the guidance to show when nothing else matched.
+                # An urgent rule may name the guidance to show when nothing else matched; what
+                # the message may otherwise be about is still offered, since the rule read only
+                # its danger ("found bags and a burner phone behind the bike shed").
                 fallback = next((r.topic for r in fired if r.topic in topics), None)
                 if fallback is not None:
-                    outcome, topic, choices = Outcome.ANSWERED, topics[fallback], []
+                    outcome, topic = Outcome.ANSWERED, topics[fallback]
+                    choices = [t for t in choices if t.id != fallback]
 
         return compose(
             contacts=self.knowledge.contacts,
@@ -127,6 +130,7 @@ class Bot:
             declined=declined,
             follow_up=follow_up,
             asked_for=asked_for,
+            no_lead=any(says_no_safeguarding_lead(m) for m in (*earlier, text)),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot, Question
-from bot.asked import asks_who_to_contact
-from bot.compose import ASKED_FOR, leads_with_999, plain_text
+from bot.asked import asks_who_to_contact, says_no_safeguarding_lead
+from bot.compose import ASKED_FOR, NO_LEAD, THEN_SOCIAL_CARE, leads_with_999, plain_text
 from bot.models import Reply
 from tests.renderings import RENDERINGS
 
@@ -130,6 +130,8 @@ def test_one_contact_asked_for_shows_no_when_line(shipped_bot: Bot) -> None:
         "ok who do i report it to",
         "do i need to tell anyone else?",
         "so who do we speak to now?",
+        "last day here tomorrow, who do i tell?",
+        "she's home now - who do I contact",
     ],
 )
 def test_a_question_of_whom_to_contact_about_what_was_said_is_recognised(text: str) -> None:
@@ -150,3 +152,54 @@ def test_a_question_of_whom_to_contact_about_what_was_said_is_recognised(text: s
 def test_a_question_that_brings_its_own_subject_is_not_only_whom_to_contact(text: str) -> None:
     """A subject after the verb ("about the staff rota") is a new question, not a follow-up."""
     assert not asks_who_to_contact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a childminder so I don't have a DSL",
+        "who do i ring? i dont have a DSL",
+        "self-employed music tutor here",
+        "we havent got a safeguarding lead at our club",
+        "there is no dsl where i work",
+    ],
+)
+def test_someone_with_no_safeguarding_lead_of_their_own_is_recognised(text: str) -> None:
+    assert says_no_safeguarding_lead(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["who is our dsl", "my dsl is off sick", "tell the dsl", "no further action"]
+)
+def test_someone_with_a_safeguarding_lead_is_not_taken_to_have_none(text: str) -> None:
+    assert not says_no_safeguarding_lead(text)
+
+
+def test_a_childminder_is_sent_to_childrens_social_care_not_to_a_dsl(shipped_bot: Bot) -> None:
+    """From a staff walkthrough: a childminder who said she has no DSL was given the DSL's
+    number. The front door takes the DSL's place, and the reply says why."""
+    reply = shipped_bot.answer(
+        Question("I'm a childminder - how do I make a referral to children's social care?")
+    )
+    ids = [c.id for c in reply.contacts]
+    assert "dsl" not in ids and "senior-leader" not in ids
+    assert ids[0] == "cs-front-door"
+    assert NO_LEAD in reply.notice
+
+
+def test_with_no_safeguarding_lead_the_urgent_lead_says_to_tell_childrens_social_care(
+    shipped_bot: Bot,
+) -> None:
+    reply = shipped_bot.answer(
+        Question("no dsl at our club, a 14yo has a man waiting for her outside right now in a car")
+    )
+    assert leads_with_999(reply)
+    assert reply.urgent_lead[1] == THEN_SOCIAL_CARE
+    assert [c.id for c in reply.contacts][:2] == ["police-999", "cs-front-door"]
+
+
+def test_a_follow_up_remembers_that_there_is_no_safeguarding_lead(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question("what are the signs of county lines?", earlier=("im a childminder",))
+    )
+    assert "dsl" not in [c.id for c in reply.contacts]

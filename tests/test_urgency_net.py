@@ -175,3 +175,20 @@ def test_malformed_calm_questions_file_is_reported_with_its_line(
     knowledge_dir.write(CALM_QUESTIONS_FILE, "questions:\n  - fine\n  - ''\n")
     problems = check(knowledge_dir.root)
     assert any(f"{CALM_QUESTIONS_FILE}:3" in str(p) for p in problems), problems
+
+
+def test_guidance_chosen_by_the_danger_still_offers_what_the_message_may_be_about(
+    shipped_bot: Bot,
+) -> None:
+    """From a staff walkthrough: the net heard danger in a find behind the bike shed, and the
+    matcher was not sure of the topic. The 999 guidance (which says when it is not an emergency)
+    is shown, and county lines is offered rather than dropped."""
+    reply = shipped_bot.answer(
+        Question(
+            "caretaker. found a stash of small plastic bags and a cheap burner phone hidden "
+            "behind the bike shed. some yr 9s hang round there. who do i tell"
+        )
+    )
+    assert leads_with_999(reply)
+    assert reply.topic is not None and reply.topic.id == "immediate-danger-999"
+    assert "cce-county-lines" in [t.id for t in reply.choices]
