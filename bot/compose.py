@@ -31,6 +31,11 @@ NO_LEAD = (
     "children's social care yourself: the front door, or the emergency duty team out of hours. "
     "Anyone can refer a child."
 )
+ELSEWHERE = (
+    "My guidance is England's. Child protection law, procedures and contacts differ in "
+    "Scotland, Wales, Northern Ireland and elsewhere: follow your own area's procedures and "
+    "contacts. In an emergency anywhere in the UK, call 999."
+)
 PRIVACY_WARNING = (
     "Please don't share names or other identifying details in chat. Describe the situation "
     'instead (for example "a Year 9 girl") and record details in your safeguarding system.'
@@ -84,13 +89,16 @@ def compose(
     declined: bool = False,
     follow_up: bool = False,
     no_lead: bool = False,
+    elsewhere: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
     so the notice says what the bot covers and only the DSL and 999 are signposted.
     `follow_up`: the topic was matched with the person's previous message, and the notice says
     so. `no_lead`: the person has no safeguarding lead of their own, so children's social care
-    takes the DSL's place among the contacts and in the urgent lead, and the notice says so."""
+    takes the DSL's place among the contacts and in the urgent lead, and the notice says so.
+    `elsewhere`: the message places itself outside England, and the notice says the guidance
+    and contacts are England's."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
@@ -112,6 +120,8 @@ def compose(
         notice = FOLLOW_UP if follow_up else ""
     if no_lead:
         notice = f"{notice} {NO_LEAD}".strip()
+    if elsewhere:
+        notice = f"{ELSEWHERE} {notice}".strip()
 
     wanted: list[str] = []
     if urgent:

@@ -10,6 +10,7 @@ from bot.asked import ContactLookup, asks_who_to_contact, says_no_safeguarding_l
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
+from bot.jurisdiction import outside_england
 from bot.knowledge import KnowledgeBase
 from bot.matching import Candidate, Match, Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic, UrgentRule
@@ -131,6 +132,7 @@ class Bot:
             follow_up=follow_up,
             asked_for=asked_for,
             no_lead=any(says_no_safeguarding_lead(m) for m in (*earlier, text)),
+            elsewhere=any(outside_england(m) for m in (*earlier, text)),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

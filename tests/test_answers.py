@@ -7,6 +7,7 @@ import pytest
 from bot import Bot, Outcome, Question
 from bot.compose import (
     CALL_999,
+    ELSEWHERE,
     EXAMPLE_LABEL_NO_NUMBER,
     NOT_SURE,
     OUTSIDE,
@@ -352,3 +353,28 @@ def test_example_contact_without_a_number_is_labelled_as_unset(shipped_bot: Bot)
     social_worker = shipped_bot.knowledge.contacts["social-worker"]
     assert social_worker.example and not social_worker.phones
     assert contact_line(social_worker).endswith(f"({EXAMPLE_LABEL_NO_NUMBER})")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I work in Glasgow. whats the age of consent here",
+        "youth worker in cardiff, what are the signs of county lines",
+        "we're a school in Northern Ireland, who do I refer to",
+    ],
+)
+def test_a_message_from_outside_england_is_told_the_guidance_is_englands(
+    shipped_bot: Bot, text: str
+) -> None:
+    """From a staff walkthrough: a worker in Glasgow was given England's law and contacts with
+    no word that they may not apply."""
+    assert ELSEWHERE in shipped_bot.answer(Question(text)).notice
+
+
+@pytest.mark.parametrize(
+    "text", ["what is the age of consent", "can I put his NI number in the referral"]
+)
+def test_a_message_that_names_no_other_nation_gets_no_such_notice(
+    shipped_bot: Bot, text: str
+) -> None:
+    assert ELSEWHERE not in shipped_bot.answer(Question(text)).notice
