@@ -395,6 +395,7 @@ _RELATIONS = _words("""
     brother-in-law girls boys lads friends mates
     """)
 _NAME_CUES = _words("called named nicknamed aka")
+_ARTICLES = _words("the a an this that these those")
 # Surnames that are also words ending the names of days, rooms and places: "may day", "mark
 # hall", "grace hill".
 _PLACE_SURNAMES = _words("day hall long hill wood woods page read west cross lane mills wells")
@@ -476,7 +477,8 @@ _MORE_COMMON = _words("""
     disclosing absconded absconding retracted retracting catfished catfishing sextorted
     airdropped airdrop pinging caseload caseloads timetabler refresher leaver takeaway bloke
     blokes teething childrens promiscuous portakabin onedrive confided screenshotted
-    screenshotting paediatrician paediatricians
+    screenshotting paediatrician paediatricians mindee mindees childminder childminders
+    flinch flinches flinching plaster plasters
     """)
 # What staff type in a quick chat message where a name could stand ("the girl hasnt said",
 # "dsl wat do they do"): contractions without the apostrophe (those of _STOP are derived from
@@ -1384,6 +1386,8 @@ class _Names:
             return False
         if token.common and nxt is not None and nxt.word in _COMPOUND_HEADS:
             return False  # "sw, foster carer", "officer, young person": a word, not a surname
+        if token.common and prev is not None and prev.word in _ARTICLES:
+            return False  # "on the ward keeps ringing": a noun, not a surname
         # An unknown word in lower case: a name only with a cue around it, and not a slip in a
         # long word ("child exploitaiton", "her mum definately").
         return (cued or strong or age or owner) and not _misspelt_common(token.word)

@@ -671,6 +671,10 @@ def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: 
         "mark hall is closed for the exams",
         "faith young people are welcome",
         "will power is not enough",
+        "one of my mindees (4) has bruises again",
+        "a 13 yo on the ward keeps getting calls from an older boyfriend",
+        "child flinches every time an adult moves near him",
+        "a girl buying plasters told me her stepdad hurts her",
     ],
 )
 def test_words_that_are_also_names_are_not_redacted_when_clearly_words(text: str) -> None:
