@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 
 from bot import knowledge
@@ -24,6 +25,15 @@ MAX_URGENT_CHARS = 20_000
 MAX_MATCH_CHARS = 1_000
 # A follow-up this short that matches nothing alone is matched with the message before it.
 FOLLOW_UP_MAX_WORDS = 8
+
+
+class Read(Enum):
+    """How a message was matched: alone, together with the messages before it, or as a
+    question of whom to contact about what they said."""
+
+    ALONE = "alone"
+    TOGETHER = "together"
+    WHO_TO_CONTACT = "who to contact"
 
 
 class Bot:
@@ -89,24 +99,16 @@ class Bot:
         # Asked to choose ("101 or 999?"), the emergency number comes first.
         asked_for = tuple(sorted(asked_for, key=lambda contact: contact.id != "police-999"))
         if chosen is None:
-            match, matched_with_earlier = self._match(text, earlier)
-            follow_up = follow_up or matched_with_earlier
-            if (
-                matched_with_earlier
-                and match.outcome is Outcome.ANSWERED
-                and not asked_for
-                and asks_who_to_contact(text)
-            ):
-                # "Who do I ring?" about what was said before: that topic's contacts first, in
-                # the topic's order (its most urgent first).
-                answered = topics.get(match.candidates[0].label)
-                found = self.knowledge.contacts
-                asked_for = (
-                    tuple(found[c] for c in answered.contacts if c in found) if answered else ()
-                )
+            match, read = self._match(text, earlier)
+            follow_up = follow_up or read is not Read.ALONE
             offered = [topics[c.label] for c in match.candidates if c.label in topics]
             outcome, score = match.outcome, match.score
             topic = offered[0] if outcome is Outcome.ANSWERED else None
+            if read is Read.WHO_TO_CONTACT and topic is not None and not asked_for:
+                # "Who do I ring?" about what was said before: that topic's contacts first, in
+                # the topic's order (its most urgent first).
+                found = self.knowledge.contacts
+                asked_for = tuple(found[c] for c in topic.contacts if c in found)
             declined = match.declined
             choices = [] if outcome is Outcome.ANSWERED or declined else offered
             if topic is None and outcome is Outcome.NOT_SURE:
@@ -148,8 +150,8 @@ class Bot:
         fired = self._urgent.fired(". ".join((*earlier, text)))
         return fired, bool(fired)
 
-    def _match(self, text: str, earlier: list[str]) -> tuple[Match, bool]:
-        """The matcher's decision, and whether it needed the messages before this one.
+    def _match(self, text: str, earlier: list[str]) -> tuple[Match, Read]:
+        """The matcher's decision, and how the messages before this one were read into it.
 
         A short follow-up that means nothing alone ("what if she's 17?") is matched with the
         message before it, or, if that is not enough, with both before it (the one before may
@@ -159,7 +161,7 @@ class Bot:
         the messages before are matched without it."""
         alone = self._decide(text)
         if alone.outcome is not Outcome.NOT_SURE or not earlier:
-            return alone, False
+            return alone, Read.ALONE
         contexts = [earlier[-1][:MAX_MATCH_CHARS]]
         if len(earlier) > 1:
             contexts.append(" ".join(e[:MAX_MATCH_CHARS] for e in earlier))
@@ -167,14 +169,14 @@ class Bot:
             before = [self._shown(context) for context in contexts]
             answered = next((m for m in before if m.outcome is Outcome.ANSWERED), None)
             # Not sure of the earlier messages either: their suggestions, not this one's.
-            return (answered, True) if answered else (before[-1], False)
+            return (answered, Read.WHO_TO_CONTACT) if answered else (before[-1], Read.ALONE)
         if alone.declined or len(text.split()) > FOLLOW_UP_MAX_WORDS:
-            return alone, False
+            return alone, Read.ALONE
         for context in contexts:
             together = self._decide(f"{context} {text}")
             if together.outcome is Outcome.ANSWERED:
-                return together, True
-        return alone, False
+                return together, Read.TOGETHER
+        return alone, Read.ALONE
 
     def _shown(self, text: str) -> Match:
         """The topic a message was answered with: the matcher's, or when it was not sure, the
