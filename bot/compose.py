@@ -44,17 +44,18 @@ PRIVACY_REMINDER = (
     "Don't type names or identifying details here. This bot gives guidance only: it does not "
     "make a referral or tell anyone."
 )
+# How every notice that is not sure ends; left out for someone with no safeguarding lead, whose
+# notice says where to go instead.
+TALK_TO_DSL = "If you are worried about a child, talk to your DSL or safeguarding lead today"
 NOT_SURE = (
-    "I'm not sure I have understood your question, so I won't guess. If you are worried about "
-    "a child, talk to your DSL or safeguarding lead today; anyone can also refer a child to "
-    "children's social care directly."
+    "I'm not sure I have understood your question, so I won't guess. "
+    f"{TALK_TO_DSL}; anyone can also refer a child to children's social care directly."
 )
 OUTSIDE = (
     "I don't think that is something I cover, so I won't guess: I answer questions about "
     "keeping children safe (exploitation, abuse, going missing, who to tell). For IT, HR, rotas "
     "or pay, ask your manager or service desk. For an adult at risk, contact your council's "
-    "adult safeguarding team. If you are worried about a child, talk to your DSL or "
-    "safeguarding lead today."
+    f"adult safeguarding team. {TALK_TO_DSL}."
 )
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
 AMBIGUOUS = "Your question could be about more than one thing."
@@ -119,7 +120,8 @@ def compose(
     else:
         notice = FOLLOW_UP if follow_up else ""
     if no_lead:
-        notice = f"{notice} {NO_LEAD}".strip()
+        kept = notice.split(TALK_TO_DSL)[0].rstrip()
+        notice = f"{kept} {NO_LEAD}".strip()
     if elsewhere:
         notice = f"{ELSEWHERE} {notice}".strip()
 

@@ -6,7 +6,14 @@ import pytest
 
 from bot import Bot, Question
 from bot.asked import asks_who_to_contact, says_no_safeguarding_lead
-from bot.compose import ASKED_FOR, NO_LEAD, THEN_SOCIAL_CARE, leads_with_999, plain_text
+from bot.compose import (
+    ASKED_FOR,
+    NO_LEAD,
+    TALK_TO_DSL,
+    THEN_SOCIAL_CARE,
+    leads_with_999,
+    plain_text,
+)
 from bot.models import Reply
 from tests.renderings import RENDERINGS
 
@@ -203,3 +210,12 @@ def test_a_follow_up_remembers_that_there_is_no_safeguarding_lead(shipped_bot: B
         Question("what are the signs of county lines?", earlier=("im a childminder",))
     )
     assert "dsl" not in [c.id for c in reply.contacts]
+
+
+def test_a_reply_not_sure_of_the_topic_does_not_send_someone_with_no_lead_to_a_dsl(
+    shipped_bot: Bot,
+) -> None:
+    reply = shipped_bot.answer(Question("im a childminder, something feels off, who do i tell"))
+    assert reply.topic is None
+    assert TALK_TO_DSL not in reply.notice
+    assert NO_LEAD in reply.notice
