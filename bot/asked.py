@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.matching import SynonymExpander, normalise
+from bot.matching import SynonymExpander, join_contractions, normalise
 from bot.models import Contact
 from bot.words import common_words
 
@@ -125,8 +125,8 @@ class ContactLookup:
 
 
 # "Who should I ring?", "who else do I need to tell", "do I need to tell anyone else?": a
-# question, in its last sentence, of whom to contact about what was said before, with nothing new
-# to tell about. (The words after the verb may only be a pronoun, "to", "else" or a "when".)
+# clause that asks whom to contact about what was said before, with nothing new to tell about.
+# (The words after the verb may only be a pronoun, "to", "else" or a "when".)
 _WHO_VERBS = (
     r"(?:ring|call|phone|tell|contact|inform|report(?: (?:it|this|that))? to|notify|speak to|"
     r"talk to|refer(?: (?:it|this|that|her|him|them))? to|go to|email|alert|escalate(?: it)? to|"
@@ -140,7 +140,7 @@ _MODAL = (
 )
 _WHO_TO_CONTACT = re.compile(
     r"^(?:(?:so|and|ok|okay|right|then|but|also|sorry|thanks|ta|cheers|great) )*(?:"
-    rf"who(?:m)?(?: else)?{_MODAL} {_WHO_VERBS}{_PRONOUN}(?: else)?{_WHEN}"
+    rf"who(?:m|d)?(?: else)?{_MODAL} {_WHO_VERBS}{_PRONOUN}(?: else)?{_WHEN}"
     rf"|who(?: else)?(?: (?:needs|should|shd|has|must))?(?: to)? (?:know|be told|be informed)"
     rf"{_WHEN}"
     rf"|(?:do|should|shd|shud|must|have) (?:i|we|u|you)(?: (?:need|have|got))?(?: to)? "
@@ -155,7 +155,7 @@ def asks_who_to_contact(text: str) -> bool:
     before: "who shd i ring?", "last day tomorrow, who do i tell?", "who do i ring? i don't
     have a DSL"."""
     clauses = re.split(r"[.!?,;:\n]+|\s[-\u2013\u2014]\s", text)
-    return any(_WHO_TO_CONTACT.match(" ".join(normalise(c).split())) for c in clauses)
+    return any(_WHO_TO_CONTACT.match(_plain(clause)) for clause in clauses)
 
 
 # "I'm a childminder so I don't have a DSL", "no safeguarding lead here": someone with no
@@ -173,7 +173,12 @@ _NO_LEAD = re.compile(
 def says_no_safeguarding_lead(text: str) -> bool:
     """Whether the person says they have no safeguarding lead of their own: "I don't have a
     DSL", "I'm a childminder", "self-employed tutor"."""
-    return _NO_LEAD.search(" ".join(normalise(text).split())) is not None
+    return _NO_LEAD.search(_plain(text)) is not None
+
+
+def _plain(text: str) -> str:
+    """Lower case, punctuation gone, contractions joined: "I don't" reads "i dont"."""
+    return " ".join(join_contractions(normalise(text).split()))
 
 
 __all__ = ["ContactLookup", "asks_who_to_contact", "says_no_safeguarding_lead"]

@@ -139,6 +139,7 @@ def test_one_contact_asked_for_shows_no_when_line(shipped_bot: Bot) -> None:
         "so who do we speak to now?",
         "last day here tomorrow, who do i tell?",
         "she's home now - who do I contact",
+        "who'd I tell first?",
     ],
 )
 def test_a_question_of_whom_to_contact_about_what_was_said_is_recognised(text: str) -> None:
@@ -169,6 +170,8 @@ def test_a_question_that_brings_its_own_subject_is_not_only_whom_to_contact(text
         "self-employed music tutor here",
         "we havent got a safeguarding lead at our club",
         "there is no dsl where i work",
+        "I don't have a DSL",
+        "we haven't got a safeguarding lead",
     ],
 )
 def test_someone_with_no_safeguarding_lead_of_their_own_is_recognised(text: str) -> None:
