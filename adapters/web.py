@@ -138,7 +138,7 @@ def render_reply(reply: Reply, conversation: str = "") -> str:
     if reply.contacts and contacts_first(reply):
         out.append(contacts)
     if reply.notice:
-        out.append(f"<p>{_e(reply.notice)}</p>")
+        out.append(paragraphs(reply.notice))
     if reply.topic is not None:
         now = "".join(f'<p class="now">{_e(line)}</p>' for line in now_lines(reply))
         out.append(f"<h2>{_e(reply.topic.title)}</h2>{now}{paragraphs(reply.topic.answer)}")

@@ -119,11 +119,12 @@ def compose(
         notice = NOT_SURE_URGENT if urgent else OUTSIDE if declined else NOT_SURE
     else:
         notice = FOLLOW_UP if follow_up else ""
+    # Each note its own paragraph ("\n\n"): what the bot understood, then who to go to, then
+    # whose guidance it is.
     if no_lead:
-        kept = notice.split(TALK_TO_DSL)[0].rstrip()
-        notice = f"{kept} {NO_LEAD}".strip()
+        notice = "\n\n".join(p for p in (notice.split(TALK_TO_DSL)[0].rstrip(), NO_LEAD) if p)
     if elsewhere:
-        notice = f"{ELSEWHERE} {notice}".strip()
+        notice = "\n\n".join(p for p in (notice, ELSEWHERE) if p)
 
     wanted: list[str] = []
     if urgent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import re
@@ -15,8 +16,9 @@ from aiohttp.test_utils import TestClient
 from adapters.app import create_app
 from adapters.logs import JsonFormatter
 from adapters.settings import Settings
+from adapters.web import render_reply
 from bot import Bot, Question, Reply
-from bot.compose import CALL_999
+from bot.compose import CALL_999, ELSEWHERE, NO_LEAD
 from tests.conftest import KnowledgeDir, run_app
 
 T = TypeVar("T")
@@ -374,3 +376,13 @@ def test_question_text_never_reaches_the_logs(
     assert len(answered) == 2
     for word in ("Jayden", "Smith", "uncle", "pupil"):
         assert all(word not in line for line in lines)
+
+
+def test_each_note_of_a_reply_is_its_own_paragraph_on_the_page(shipped_bot: Bot) -> None:
+    """Not sure, no safeguarding lead, outside England: three notes, three paragraphs."""
+    reply = shipped_bot.answer(
+        Question("im a childminder in cardiff, who do i tell about a 4yo with bruises")
+    )
+    page_html = render_reply(reply)
+    for note in (NO_LEAD, ELSEWHERE):
+        assert f"<p>{html.escape(note, quote=True)}</p>" in page_html
