@@ -192,3 +192,17 @@ def test_guidance_chosen_by_the_danger_still_offers_what_the_message_may_be_abou
     assert leads_with_999(reply)
     assert reply.topic is not None and reply.topic.id == "immediate-danger-999"
     assert "cce-county-lines" in [t.id for t in reply.choices]
+
+
+RED_TEAM_CAUGHT = (SHIPPED.parent / "bench" / "urgent" / "redteam" / "misses_caught.txt").read_text(
+    encoding="utf-8"
+)
+
+
+@pytest.mark.parametrize("text", [line for line in RED_TEAM_CAUGHT.splitlines() if line.strip()])
+def test_every_emergency_a_red_team_wrote_against_the_rules_gets_999_first(
+    shipped_bot: Bot, text: str
+) -> None:
+    """bench/urgent/redteam/: emergencies written to slip past the rules, caught by the rules
+    or the net in session 11; a rule edit must not lose one."""
+    assert leads_with_999(shipped_bot.answer(Question(text))), text
