@@ -45,18 +45,20 @@ PRIVACY_REMINDER = (
     "make a referral or tell anyone."
 )
 # How every notice that is not sure ends; left out for someone with no safeguarding lead, whose
-# notice says where to go instead.
+# notice says where to go instead (NO_LEAD).
 TALK_TO_DSL = "If you are worried about a child, talk to your DSL or safeguarding lead today"
+NOT_UNDERSTOOD = "I'm not sure I have understood your question, so I won't guess."
 NOT_SURE = (
-    "I'm not sure I have understood your question, so I won't guess. "
-    f"{TALK_TO_DSL}; anyone can also refer a child to children's social care directly."
+    f"{NOT_UNDERSTOOD} {TALK_TO_DSL}; anyone can also refer a child to children's social care "
+    "directly."
 )
-OUTSIDE = (
+NOT_COVERED = (
     "I don't think that is something I cover, so I won't guess: I answer questions about "
     "keeping children safe (exploitation, abuse, going missing, who to tell). For IT, HR, rotas "
     "or pay, ask your manager or service desk. For an adult at risk, contact your council's "
-    f"adult safeguarding team. {TALK_TO_DSL}."
+    "adult safeguarding team."
 )
+OUTSIDE = f"{NOT_COVERED} {TALK_TO_DSL}."
 NOT_SURE_URGENT = "I couldn't match the rest of your message to one topic."
 AMBIGUOUS = "Your question could be about more than one thing."
 EMPTY = (
@@ -115,16 +117,18 @@ def compose(
         notice = EMPTY
     elif outcome is Outcome.AMBIGUOUS:
         notice = AMBIGUOUS
+    elif outcome is Outcome.NOT_SURE and urgent:
+        notice = NOT_SURE_URGENT
+    elif outcome is Outcome.NOT_SURE and declined:
+        notice = NOT_COVERED if no_lead else OUTSIDE
     elif outcome is Outcome.NOT_SURE:
-        notice = NOT_SURE_URGENT if urgent else OUTSIDE if declined else NOT_SURE
+        notice = NOT_UNDERSTOOD if no_lead else NOT_SURE
     else:
         notice = FOLLOW_UP if follow_up else ""
-    # Each note its own paragraph ("\n\n"): what the bot understood, then who to go to, then
-    # whose guidance it is.
-    if no_lead:
-        notice = "\n\n".join(p for p in (notice.split(TALK_TO_DSL)[0].rstrip(), NO_LEAD) if p)
-    if elsewhere:
-        notice = "\n\n".join(p for p in (notice, ELSEWHERE) if p)
+    # Each note its own paragraph: what the bot understood, then who to go to, then whose
+    # guidance it is.
+    notes = (notice, NO_LEAD if no_lead else "", ELSEWHERE if elsewhere else "")
+    notice = "\n\n".join(note for note in notes if note)
 
     wanted: list[str] = []
     if urgent:
