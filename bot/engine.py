@@ -85,8 +85,7 @@ class Bot:
             else []
         )
         fired, urgent_from_earlier = self._fired(text, earlier)
-        if not fired and self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
-            fired = [SOUNDS_URGENT]
+        fired = fired or self._net_heard(text)
         identifying = bool(text) and bool(redact(text).found)
 
         chosen = topics.get(question.chosen_topic) if question.chosen_topic else None
@@ -115,7 +114,7 @@ class Bot:
                 # An urgent rule may name the guidance to show when nothing else matched; what
                 # the message may otherwise be about is still offered, since the rule read only
                 # its danger ("found bags and a burner phone behind the bike shed").
-                fallback = next((r.topic for r in fired if r.topic in topics), None)
+                fallback = self._guidance(fired)
                 if fallback is not None:
                     outcome, topic = Outcome.ANSWERED, topics[fallback]
                     choices = [t for t in choices if t.id != fallback]
@@ -166,10 +165,12 @@ class Bot:
         if len(earlier) > 1:
             contexts.append(" ".join(e[:MAX_MATCH_CHARS] for e in earlier))
         if asks_who_to_contact(text):
-            before = [self._shown(context) for context in contexts]
-            answered = next((m for m in before if m.outcome is Outcome.ANSWERED), None)
+            for context in contexts:
+                before = self._shown(context)
+                if before.outcome is Outcome.ANSWERED:
+                    return before, Read.WHO_TO_CONTACT
             # Not sure of the earlier messages either: their suggestions, not this one's.
-            return (answered, Read.WHO_TO_CONTACT) if answered else (before[-1], Read.ALONE)
+            return before, Read.ALONE
         if alone.declined or len(text.split()) > FOLLOW_UP_MAX_WORDS:
             return alone, Read.ALONE
         for context in contexts:
@@ -184,13 +185,21 @@ class Bot:
         match = self._decide(text)
         if match.outcome is not Outcome.NOT_SURE:
             return match
-        fired = self._urgent.fired(text)
-        if not fired and self._net is not None and self._net.sounds_urgent(text):
-            fired = [SOUNDS_URGENT]
-        topic = next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
+        topic = self._guidance(self._urgent.fired(text) or self._net_heard(text))
         if topic is None:
             return match
         return Match(Outcome.ANSWERED, (Candidate(topic, match.score),), match.score)
+
+    def _net_heard(self, text: str) -> list[UrgentRule]:
+        """`SOUNDS_URGENT` when the urgency net hears a child in danger in `text` (asked only
+        when no rule fired: it can add a 999 line, never take one away)."""
+        if self._net is not None and self._net.sounds_urgent(text[:MAX_MATCH_CHARS]):
+            return [SOUNDS_URGENT]
+        return []
+
+    def _guidance(self, fired: list[UrgentRule]) -> str | None:
+        """The topic the first of the fired rules names, shown when the matcher was not sure."""
+        return next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
 
     def _decide(self, text: str) -> Match:
         return self._matcher.match(
