@@ -94,8 +94,9 @@ class Question:
     `chosen_topic` is set when the person picked a topic the bot offered (a button, a card
     submit, or a number typed in a text channel); it is answered as if that topic was asked.
     `earlier` holds the person's previous messages in the same conversation, oldest first,
-    redacted (see `bot.conversation`): a follow-up is read with them for urgency, and matched
-    with the last of them when it means nothing on its own.
+    redacted (see `bot.conversation`): a follow-up is read with them for urgency, matched with
+    them when it means nothing on its own, and answered from them when it only asks whom to
+    contact (`bot.engine.Bot._match`).
     """
 
     text: str
@@ -118,7 +119,8 @@ class Reply:
 
     Order of what a channel shows: `urgent_lead` (999 first), `privacy_warning` (when the
     message looked identifying), `asked_for` (the contacts the question asked how to reach),
-    `contacts` when urgent, the topic's answer (or `notice` when there is none), `choices`,
+    `contacts` when urgent, `notice` (paragraphs split by a blank line: not sure, read with the
+    previous message, no safeguarding lead, outside England), the topic's answer, `choices`,
     `contacts` when not urgent, `related`, `privacy_reminder`. `now` is the topic's "Now:" line,
     "" when the urgent lead already says what to do now for that topic.
     """

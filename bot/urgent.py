@@ -113,15 +113,13 @@ class UrgentRules:
             for canonical, variants in rule.spellings:
                 for variant in variants:
                     self._spelled.setdefault(variant, set()).add(canonical)
+        every_phrase = [
+            *(p for rule in compiled for group in (*rule.all_of, rule.unless) for p in group),
+            *not_danger,
+        ]
         vocabulary = {
             token
-            for rule in compiled
-            for phrase in (*(p for group in rule.all_of for p in group), *rule.unless)
-            for token in phrase.split()
-            if not token.startswith(ANY_NUMBER) and token != ANY_WORD
-        } | {
-            token
-            for phrase in not_danger
+            for phrase in every_phrase
             for token in phrase.split()
             if not token.startswith(ANY_NUMBER) and token != ANY_WORD
         }
