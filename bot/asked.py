@@ -176,9 +176,42 @@ def says_no_safeguarding_lead(text: str) -> bool:
     return _NO_LEAD.search(_plain(text)) is not None
 
 
+# Someone who works or volunteers with children, named as someone the message is about ("one of
+# the other leaders", "a teacher", "our coach"), not as the person writing ("I'm a teacher",
+# "teacher here", "as a youth worker").
+_ROLE = (
+    r"(?:teacher|teaching assistant|ta|supply teacher|coach|leader|volunteer|member of staff|"
+    r"staff member|colleague|tutor|youth worker|caretaker|support worker|care worker|"
+    r"residential worker|key worker|foster carer|minibus driver|escort|instructor|lifeguard|"
+    r"dinner lady|lunchtime supervisor|nursery worker|childminder|priest|vicar|imam|chaplain)s?"
+)
+_NAMED = re.compile(
+    r"\b(?:a|an|the|one of the|one of our|one of the other|our|another|other|their|this|that)"
+    rf"(?: \w+)? {_ROLE}\b"
+)
+_SELF = re.compile(
+    rf"\b(?:im|i am|as|i work as|i m) (?:a|an|the)(?: \w+)? {_ROLE}\b|\b{_ROLE} here\b"
+)
+
+_VEHICLE_COACH = re.compile(r"\b(?:on|of|off|in|into|onto|from|by) (?:a|the) coach\b")
+
+
+def names_someone_working_with_children(text: str) -> bool:
+    """Whether the message speaks of someone who works or volunteers with children other than
+    the writer: "one of the other leaders has taken a boy into his tent", "a teacher has locked
+    himself in with a girl"; not "I'm a teacher" or "youth worker here"."""
+    plain = _VEHICLE_COACH.sub(" ", _SELF.sub(" ", _plain(text)))
+    return _NAMED.search(plain) is not None
+
+
 def _plain(text: str) -> str:
     """Lower case, punctuation gone, contractions joined: "I don't" reads "i dont"."""
     return " ".join(join_contractions(normalise(text).split()))
 
 
-__all__ = ["ContactLookup", "asks_who_to_contact", "says_no_safeguarding_lead"]
+__all__ = [
+    "ContactLookup",
+    "asks_who_to_contact",
+    "names_someone_working_with_children",
+    "says_no_safeguarding_lead",
+]

@@ -26,6 +26,19 @@ THEN_SOCIAL_CARE = (
     "Then tell children's social care straight away (the front door, or the emergency duty "
     "team out of hours). Write down what happened."
 )
+# After 999 when the person who may be harming the child may work or volunteer with children
+# (reference `allegations-lado`: the case manager consults the LADO, usually within one
+# working day); for someone with no manager of their own, the LADO directly.
+THEN_LADO = (
+    "If the person who may be harming the child works or volunteers with children (staff, a "
+    "volunteer, a coach or a leader), also tell your headteacher or senior manager straight "
+    "away (the chair of governors if it is about the head); they involve the LADO, usually "
+    "within one working day. Don't investigate or tell the person."
+)
+THEN_LADO_NO_LEAD = (
+    "If the person who may be harming the child works or volunteers with children, also tell "
+    "the LADO, usually within one working day. Don't investigate or tell the person."
+)
 NO_LEAD = (
     "With no safeguarding lead of your own (a childminder, a self-employed tutor), go to "
     "children's social care yourself: the front door, or the emergency duty team out of hours. "
@@ -93,6 +106,7 @@ def compose(
     follow_up: bool = False,
     no_lead: bool = False,
     elsewhere: bool = False,
+    works_with_children: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
@@ -101,13 +115,17 @@ def compose(
     so. `no_lead`: the person has no safeguarding lead of their own, so children's social care
     takes the DSL's place among the contacts and in the urgent lead, and the notice says so.
     `elsewhere`: the message places itself outside England, and the notice says the guidance
-    and contacts are England's."""
+    and contacts are England's. `works_with_children`: the message speaks of someone who works
+    or volunteers with children, so an urgent reply says to tell the senior manager, who
+    involves the LADO, and lists both after the emergency contacts."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
     if urgent:
         lead = [CALL_999, THEN_SOCIAL_CARE if no_lead else THEN_DSL]
         lead.extend(line for _, line in situation)
+        if works_with_children:
+            lead.append(THEN_LADO_NO_LEAD if no_lead else THEN_LADO)
     # A rule's `say` is its topic's "what to do now" in an emergency, so the topic's own Now
     # line would only repeat the lead.
     said_for = {rule.topic for rule, _ in situation}
@@ -135,6 +153,8 @@ def compose(
         wanted.extend(("police-999", "dsl"))
         for rule in urgent_rules:
             wanted.extend(rule.contacts)
+        if works_with_children:
+            wanted.extend(("senior-leader", "lado"))
     if topic is not None:
         wanted.extend(topic.contacts)
         wanted.extend(ALWAYS)

@@ -7,7 +7,12 @@ from enum import Enum
 from pathlib import Path
 
 from bot import knowledge
-from bot.asked import ContactLookup, asks_who_to_contact, says_no_safeguarding_lead
+from bot.asked import (
+    ContactLookup,
+    asks_who_to_contact,
+    names_someone_working_with_children,
+    says_no_safeguarding_lead,
+)
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
@@ -134,6 +139,8 @@ class Bot:
             asked_for=asked_for,
             no_lead=any(says_no_safeguarding_lead(m) for m in (*earlier, text)),
             elsewhere=any(outside_england(m) for m in (*earlier, text)),
+            works_with_children=bool(fired)
+            and any(names_someone_working_with_children(m) for m in (*earlier, text)),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

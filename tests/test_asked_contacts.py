@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bot import Bot, Question
-from bot.asked import asks_who_to_contact, says_no_safeguarding_lead
+from bot.asked import (
+    asks_who_to_contact,
+    names_someone_working_with_children,
+    says_no_safeguarding_lead,
+)
 from bot.compose import (
     ASKED_FOR,
     NO_LEAD,
     TALK_TO_DSL,
+    THEN_LADO,
+    THEN_LADO_NO_LEAD,
     THEN_SOCIAL_CARE,
     leads_with_999,
     plain_text,
@@ -222,3 +228,75 @@ def test_a_reply_not_sure_of_the_topic_does_not_send_someone_with_no_lead_to_a_d
     assert reply.topic is None
     assert TALK_TO_DSL not in reply.notice
     assert NO_LEAD in reply.notice
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "scout camp: one of the other leaders has taken a 12yo into his tent",
+        "a teacher has locked himself in the classroom with a year 8 girl",
+        "our coach is in the changing room alone with one of the u12s",
+        "the minibus driver wont let her off the bus",
+        "the new volunteer drove off with a 13yo",
+    ],
+)
+def test_someone_working_with_children_named_in_a_message_is_recognised(text: str) -> None:
+    assert names_someone_working_with_children(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm a teacher and a man is waiting outside for a year 9",
+        "youth worker here, a lad has been stabbed outside",
+        "as a scout leader i need to know who to call",
+        "the kids are on the coach with two men who aren't staff",
+        "a 14yo is in a car with older men",
+    ],
+)
+def test_the_writer_or_a_coach_bus_is_not_someone_working_with_children(text: str) -> None:
+    assert not names_someone_working_with_children(text)
+
+
+def test_an_emergency_about_a_leader_or_staff_member_adds_the_senior_manager_and_lado(
+    shipped_bot: Bot,
+) -> None:
+    """From a staff walkthrough: a scout leader's report of another leader alone in a tent with
+    a boy got 999 and the DSL but never the LADO, whom allegations against anyone working with
+    children must reach (reference `allegations-lado`)."""
+    reply = shipped_bot.answer(
+        Question(
+            "scout camp tonight - one of the other leaders has taken a 12 year old boy into his "
+            "tent on his own and wont come out, what do i do"
+        )
+    )
+    assert leads_with_999(reply)
+    assert THEN_LADO in reply.urgent_lead
+    ids = [c.id for c in reply.contacts]
+    assert ids[:2] == ["police-999", "dsl"]
+    assert ids.index("senior-leader") < ids.index("lado")
+
+
+def test_an_emergency_about_a_stranger_does_not_mention_the_lado(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(Question("a man is dragging a year 7 girl into a van right now"))
+    assert leads_with_999(reply)
+    assert THEN_LADO not in reply.urgent_lead
+    assert "lado" not in [c.id for c in reply.contacts]
+
+
+def test_a_calm_question_about_a_teacher_gets_no_lado_line(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(Question("can a teacher give a pupil a lift home?"))
+    assert not reply.urgent
+    assert THEN_LADO not in reply.urgent_lead
+
+
+def test_with_no_safeguarding_lead_the_lado_is_told_directly(shipped_bot: Bot) -> None:
+    reply = shipped_bot.answer(
+        Question(
+            "im a childminder - another childminder has locked herself in with a toddler "
+            "and is screaming at her right now"
+        )
+    )
+    assert leads_with_999(reply)
+    assert THEN_LADO_NO_LEAD in reply.urgent_lead
+    assert "senior-leader" not in [c.id for c in reply.contacts]
