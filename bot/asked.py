@@ -180,28 +180,38 @@ def says_no_safeguarding_lead(text: str) -> bool:
 # the other leaders", "a teacher", "our coach"), not as the person writing ("I'm a teacher",
 # "teacher here", "as a youth worker").
 _ROLE = (
-    r"(?:teacher|teaching assistant|ta|supply teacher|coach|leader|volunteer|member of staff|"
-    r"staff member|colleague|tutor|youth worker|caretaker|support worker|care worker|"
-    r"residential worker|key worker|foster carer|minibus driver|escort|instructor|lifeguard|"
-    r"dinner lady|lunchtime supervisor|nursery worker|childminder|priest|vicar|imam|chaplain)s?"
+    r"(?:teacher|teaching assistant|ta|supply teacher|headteacher|head teacher|deputy head|"
+    r"head of year|coach|leader|volunteer|member of staff|members of staff|"
+    r"staff member|colleague|tutor|mentor|youth worker|caretaker|support worker|"
+    r"care worker|residential worker|night staff|key worker|foster carer|foster dad|foster mum|"
+    r"foster parent|driver|escort|instructor|sensei|lifeguard|dinner lady|"
+    r"lunchtime supervisor|nursery worker|nursery practitioner|practitioner|childminder|"
+    r"school nurse|priest|vicar|imam|pastor|youth pastor|chaplain)s?"
 )
 _NAMED = re.compile(
-    r"\b(?:a|an|the|one of the|one of our|one of the other|our|another|other|their|this|that)"
-    rf"(?: \w+)? {_ROLE}\b"
+    r"\b(?:a|an|the|one of the|one of our|one of the other|one of my|our|my|her|his|another|"
+    rf"other|their|this|that|two|some)(?: \w+){{0,2}} {_ROLE}\b"
+    r"|\b(?:one|two|some|several) of (?:our|the|my) staff\b"
 )
-_SELF = re.compile(
-    rf"\b(?:im|i am|as|i work as|i m) (?:a|an|the)(?: \w+)? {_ROLE}\b|\b{_ROLE} here\b"
+# The writer ("I'm one of the leaders", "as one of the volunteers", "me and another teacher"),
+# someone being told or helping ("told the class teacher"), and words that only look like a role
+# ("the coach station", "a gang leader", "an escort agency", "the tutor base").
+_NOT_THE_PERSON = re.compile(
+    r"\b(?:im|i am|as|i work as|i m|me and|told|tell|telling|informed|rang|called|asked)"
+    rf" (?:a|an|the|my|our|one of the|one of our|another)(?: \w+){{0,2}}? {_ROLE}\b"
+    rf"|\b{_ROLE} here\b"
+    r"|\b(?:on|of|off|in|into|onto|from|by|for|near|behind) (?:a|the) coach\b"
+    r"|\bcoach (?:station|home|trip|park|journey)\b|\bgang leaders?\b|\bleaders? of the gang\b"
+    r"|\bescort agenc(?:y|ies)\b|\btutor (?:base|group|time|room)\b|\bcar park\b"
+    r"|\bstaff (?:room|toilets?|car park|meeting)\b"
 )
-
-_VEHICLE_COACH = re.compile(r"\b(?:on|of|off|in|into|onto|from|by) (?:a|the) coach\b")
 
 
 def names_someone_working_with_children(text: str) -> bool:
     """Whether the message speaks of someone who works or volunteers with children other than
     the writer: "one of the other leaders has taken a boy into his tent", "a teacher has locked
     himself in with a girl"; not "I'm a teacher" or "youth worker here"."""
-    plain = _VEHICLE_COACH.sub(" ", _SELF.sub(" ", _plain(text)))
-    return _NAMED.search(plain) is not None
+    return _NAMED.search(_NOT_THE_PERSON.sub(" ", _plain(text))) is not None
 
 
 def _plain(text: str) -> str:

@@ -88,6 +88,8 @@ MAX_SITUATION_LINES = 2
 
 ALWAYS = ("dsl", "police-999")
 SIGNPOST = ("dsl", "cs-front-door", "edt", "nspcc-helpline", "police-999")
+# Whom an allegation about someone who works with children goes to: the case manager, the LADO.
+LADO_ROUTE = ("senior-leader", "lado")
 
 
 def compose(
@@ -116,8 +118,8 @@ def compose(
     takes the DSL's place among the contacts and in the urgent lead, and the notice says so.
     `elsewhere`: the message places itself outside England, and the notice says the guidance
     and contacts are England's. `works_with_children`: the message speaks of someone who works
-    or volunteers with children, so an urgent reply says to tell the senior manager, who
-    involves the LADO, and lists both after the emergency contacts."""
+    or volunteers with children, so an urgent reply, or one not sure of the topic, says to tell
+    the senior manager, who involves the LADO, and lists both after the first contacts."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
@@ -143,9 +145,13 @@ def compose(
         notice = NOT_UNDERSTOOD if no_lead else NOT_SURE
     else:
         notice = FOLLOW_UP if follow_up else ""
+    # Not sure what is asked, but it is about someone who works with children: the LADO route
+    # is the one a generic signpost would leave out (an urgent reply has it in its lead).
+    lado_route = works_with_children and outcome is Outcome.NOT_SURE and not declined and not urgent
+    lado_note = (THEN_LADO_NO_LEAD if no_lead else THEN_LADO) if lado_route else ""
     # Each note its own paragraph: what the bot understood, then who to go to, then whose
     # guidance it is.
-    notes = (notice, NO_LEAD if no_lead else "", ELSEWHERE if elsewhere else "")
+    notes = (notice, lado_note, NO_LEAD if no_lead else "", ELSEWHERE if elsewhere else "")
     notice = "\n\n".join(note for note in notes if note)
 
     wanted: list[str] = []
@@ -154,12 +160,14 @@ def compose(
         for rule in urgent_rules:
             wanted.extend(rule.contacts)
         if works_with_children:
-            wanted.extend(("senior-leader", "lado"))
+            wanted.extend(LADO_ROUTE)
     if topic is not None:
         wanted.extend(topic.contacts)
         wanted.extend(ALWAYS)
     else:
         wanted.extend(ALWAYS if declined else SIGNPOST)
+        if lado_route:
+            wanted[1:1] = LADO_ROUTE
     if no_lead:
         # Children's social care in the place of the lead the person does not have.
         instead = {"dsl": "cs-front-door", "senior-leader": "cs-front-door"}

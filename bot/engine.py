@@ -139,8 +139,9 @@ class Bot:
             asked_for=asked_for,
             no_lead=any(says_no_safeguarding_lead(m) for m in (*earlier, text)),
             elsewhere=any(outside_england(m) for m in (*earlier, text)),
-            works_with_children=bool(fired)
-            and any(names_someone_working_with_children(m) for m in (*earlier, text)),
+            works_with_children=any(
+                names_someone_working_with_children(m) for m in (*earlier, text)
+            ),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

@@ -238,6 +238,11 @@ def test_a_reply_not_sure_of_the_topic_does_not_send_someone_with_no_lead_to_a_d
         "our coach is in the changing room alone with one of the u12s",
         "the minibus driver wont let her off the bus",
         "the new volunteer drove off with a 13yo",
+        "her PE teacher has locked himself in the changing room with her",
+        "the assistant scout leader is in his tent with a boy",
+        "two members of staff are restraining a boy face down",
+        "one of our staff has a 14 year old girl at his flat now",
+        "my colleague is slapping a child in the toilets",
     ],
 )
 def test_someone_working_with_children_named_in_a_message_is_recognised(text: str) -> None:
@@ -252,6 +257,12 @@ def test_someone_working_with_children_named_in_a_message_is_recognised(text: st
         "as a scout leader i need to know who to call",
         "the kids are on the coach with two men who aren't staff",
         "a 14yo is in a car with older men",
+        "I'm one of the leaders on camp, a man has just grabbed a girl",
+        "a boy has just told the class teacher that his mum's boyfriend hits him",
+        "a man is dragging a girl into a car outside the coach station",
+        "the gang leader is holding a 15yo in a trap house",
+        "her stepdad has turned up at the tutor base",
+        "shes hiding in the staff toilets",
     ],
 )
 def test_the_writer_or_a_coach_bus_is_not_someone_working_with_children(text: str) -> None:
@@ -300,3 +311,25 @@ def test_with_no_safeguarding_lead_the_lado_is_told_directly(shipped_bot: Bot) -
     assert leads_with_999(reply)
     assert THEN_LADO_NO_LEAD in reply.urgent_lead
     assert "senior-leader" not in [c.id for c in reply.contacts]
+
+
+def test_not_sure_of_a_message_about_someone_working_with_children_gives_the_lado_route(
+    shipped_bot: Bot,
+) -> None:
+    """From a staff walkthrough: a taxi escort's "the driver keeps touching a 10 year old's
+    leg" got a generic "not sure" signpost three times, with no LADO."""
+    reply = shipped_bot.answer(
+        Question("the driver of our school taxi keeps touching a 10 year old's leg")
+    )
+    assert reply.topic is None and not reply.urgent
+    assert THEN_LADO in reply.notice
+    assert [c.id for c in reply.contacts][:3] == ["dsl", "senior-leader", "lado"]
+
+
+def test_not_sure_of_a_message_about_nobody_working_with_children_gives_no_lado_route(
+    shipped_bot: Bot,
+) -> None:
+    reply = shipped_bot.answer(Question("something feels off about a family on my patch"))
+    assert reply.topic is None
+    assert THEN_LADO not in reply.notice
+    assert "lado" not in [c.id for c in reply.contacts]
