@@ -214,6 +214,47 @@ def names_someone_working_with_children(text: str) -> bool:
     return _NAMED.search(_NOT_THE_PERSON.sub(" ", _plain(text))) is not None
 
 
+# "tell the DSL for me", "can you refer this?", "email social care on my behalf", "call the
+# police": asking the bot to act, which it cannot.
+_ACT_VERB = (
+    r"(?:tell|message|email|e mail|ring|call|phone|text|contact|inform|notify|refer|report|send|"
+    r"write|fill in|fill out|complete|make|submit|forward|pass)"
+)
+_ACTS = re.compile(
+    rf"\b{_ACT_VERB}\b(?: \w+){{0,8}} (?:for me|on my behalf|for us|on our behalf)\b"
+    rf"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
+    rf"(?!tell me\b|tell us\b|send me\b|give me\b){_ACT_VERB}\b"
+    r"|^(?:please |pls )?(?:tell|message|email|ring|call|phone|contact|inform|notify|alert) "
+    r"(?:the|my|our) (?:dsl|ddsl|lado|mash|police|social worker|social care|front door|head|"
+    r"headteacher|safeguarding lead|manager)\b"
+)
+
+
+def asks_bot_to_act(text: str) -> bool:
+    """Whether the message asks the bot to contact someone or make a referral, which it cannot:
+    "tell the DSL for me pls", "can you refer this?", "call the police"."""
+    return _ACTS.search(_plain(text)) is not None
+
+
+_HELLO = (
+    r"hi|hello|hey|hiya|morning|good morning|good afternoon|good evening|afternoon|evening|ok|"
+    r"okay|great|test|testing"
+)
+_THANKS = r"thanks|thank you|thank u|thankyou|thx|ta|cheers|much appreciated"
+_GREETING = re.compile(
+    rf"(?:(?:{_HELLO}|{_THANKS})(?: there| all| bot| so much| very much| a lot)? ?)+"
+)
+
+
+def greeting(text: str) -> str:
+    """ "thanks" when the message only thanks ("thanks!", "cheers"), "hello" when it only
+    greets ("hi", "good morning"), else ""."""
+    plain = _plain(text)
+    if not plain or _GREETING.fullmatch(plain) is None:
+        return ""
+    return "thanks" if re.search(rf"\b(?:{_THANKS})\b", plain) else "hello"
+
+
 def _plain(text: str) -> str:
     """Lower case, punctuation gone, contractions joined: "I don't" reads "i dont"."""
     return " ".join(join_contractions(normalise(text).split()))
@@ -221,7 +262,9 @@ def _plain(text: str) -> str:
 
 __all__ = [
     "ContactLookup",
+    "asks_bot_to_act",
     "asks_who_to_contact",
+    "greeting",
     "names_someone_working_with_children",
     "says_no_safeguarding_lead",
 ]

@@ -78,6 +78,15 @@ EMPTY = (
     'Please type a question about a safeguarding concern, for example "what are the signs of '
     'child sexual exploitation?"'
 )
+HELLO = f"Hello. {EMPTY}"
+THANKS = (
+    "You're welcome. If you are worried about a child, ask me again any time; in an emergency, "
+    "call 999."
+)
+CANNOT_ACT = (
+    "I can't contact anyone or make a referral for you: I give guidance only, and nothing you "
+    "type here is passed on. Please contact them yourself; how to reach them is below."
+)
 ASKED_FOR = "You asked how to reach:"
 FOLLOW_UP = "I read this together with your previous message."
 NOW = "Now:"
@@ -109,6 +118,8 @@ def compose(
     no_lead: bool = False,
     elsewhere: bool = False,
     works_with_children: bool = False,
+    asks_to_act: bool = False,
+    greeting: str = "",
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
@@ -119,7 +130,10 @@ def compose(
     `elsewhere`: the message places itself outside England, and the notice says the guidance
     and contacts are England's. `works_with_children`: the message speaks of someone who works
     or volunteers with children, so an urgent reply, or one not sure of the topic, says to tell
-    the senior manager, who involves the LADO, and lists both after the first contacts."""
+    the senior manager, who involves the LADO, and lists both after the first contacts.
+    `asks_to_act`: the message asks the bot to contact someone or refer, which it cannot, and the
+    notice says so first. `greeting`: "hello" or "thanks" for a message that only greets or
+    thanks, answered as such rather than as a question not understood."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
@@ -135,6 +149,11 @@ def compose(
 
     if empty and not urgent:
         notice = EMPTY
+    elif greeting and not urgent and topic is None:
+        notice = THANKS if greeting == "thanks" else HELLO
+    elif outcome is Outcome.NOT_SURE and not urgent and (asks_to_act or asked_for):
+        # The request was understood: to act (which the bot cannot), or for a contact's number.
+        notice = ""
     elif outcome is Outcome.AMBIGUOUS:
         notice = AMBIGUOUS
     elif outcome is Outcome.NOT_SURE and urgent:
@@ -151,7 +170,13 @@ def compose(
     lado_note = (THEN_LADO_NO_LEAD if no_lead else THEN_LADO) if lado_route else ""
     # Each note its own paragraph: what the bot understood, then who to go to, then whose
     # guidance it is.
-    notes = (notice, lado_note, NO_LEAD if no_lead else "", ELSEWHERE if elsewhere else "")
+    notes = (
+        CANNOT_ACT if asks_to_act else "",
+        notice,
+        lado_note,
+        NO_LEAD if no_lead else "",
+        ELSEWHERE if elsewhere else "",
+    )
     notice = "\n\n".join(note for note in notes if note)
 
     wanted: list[str] = []

@@ -9,7 +9,9 @@ from pathlib import Path
 from bot import knowledge
 from bot.asked import (
     ContactLookup,
+    asks_bot_to_act,
     asks_who_to_contact,
+    greeting,
     names_someone_working_with_children,
     says_no_safeguarding_lead,
 )
@@ -142,6 +144,8 @@ class Bot:
             works_with_children=any(
                 names_someone_working_with_children(m) for m in (*earlier, text)
             ),
+            asks_to_act=chosen is None and asks_bot_to_act(text),
+            greeting=greeting(text) if chosen is None else "",
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:
