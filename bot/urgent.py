@@ -46,8 +46,13 @@ _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\
 
 # Where one clause of a message ends: . , ; : ! ? before a space or the end, a new line, or just
 # before "but" ("I've told the DSL but he's outside now": what was handled does not cancel what
-# follows "but").
-_CLAUSE_END = re.compile(r"[.,;:!?]+(?=\s|$)|\n|(?=\bbut\b)", re.IGNORECASE)
+# follows "but") or before "and now", "and has just" ("admitted after an overdose last month and
+# has just taken another": a new event, which the past one before it does not cancel).
+_CLAUSE_END = re.compile(
+    r"[.,;:!?]+(?=\s|$)|\n|(?=\bbut\b)"
+    r"|(?=\band (?:now|has just|have just|is now|are now|just|today|tonight|right now)\b)",
+    re.IGNORECASE,
+)
 
 Span = tuple[int, int]
 
