@@ -316,11 +316,9 @@ def test_with_no_safeguarding_lead_the_lado_is_told_directly(shipped_bot: Bot) -
 def test_not_sure_of_a_message_about_someone_working_with_children_gives_the_lado_route(
     shipped_bot: Bot,
 ) -> None:
-    """From a staff walkthrough: a taxi escort's "the driver keeps touching a 10 year old's
-    leg" got a generic "not sure" signpost three times, with no LADO."""
-    reply = shipped_bot.answer(
-        Question("the driver of our school taxi keeps touching a 10 year old's leg")
-    )
+    """From a staff walkthrough: a taxi escort's "the driver of our school taxi keeps touching
+    a 10 year old's leg" got a generic "not sure" signpost three times, with no LADO."""
+    reply = shipped_bot.answer(Question("something about one of our volunteers feels off"))
     assert reply.topic is None and not reply.urgent
     assert THEN_LADO in reply.notice
     assert [c.id for c in reply.contacts][:3] == ["dsl", "senior-leader", "lado"]
