@@ -319,6 +319,10 @@ _NOT_NAMES = _words("""
     deliveroo tesco asda aldi lidl sainsbury's morrisons greggs primark costa starbucks nando's
     mcdonald's maccies kfc subway argos paypal monzo revolut klarna amazon vinted depop airbnb
     travelodge coop co-op spar lycamobile vodafone giffgaff
+    audi bmw ford vauxhall toyota honda nissan mercedes merc benz tesla kia hyundai volkswagen vw
+    fiat peugeot renault citroen skoda seat mini jaguar volvo mazda lexus porsche landrover
+    jeep suzuki dacia cupra corsa fiesta golf polo astra qashqai prius transit sprinter
+    olds
     pic pics pix vid vids
     english british welsh scottish irish polish romanian albanian vietnamese chinese somali
     eritrean sudanese kurdish afghan iranian syrian iraqi nigerian ghanaian jamaican indian
@@ -395,7 +399,7 @@ _RELATIONS = _words("""
     brother-in-law girls boys lads friends mates
     """)
 _NAME_CUES = _words("called named nicknamed aka")
-_ARTICLES = _words("the a an this that these those")
+_ARTICLES = _words("the a an this that these those our my your their its")
 # Surnames that are also words ending the names of days, rooms and places: "may day", "mark
 # hall", "grace hill".
 _PLACE_SURNAMES = _words("day hall long hill wood woods page read west cross lane mills wells")

@@ -675,6 +675,9 @@ def test_names_that_are_also_words_are_redacted_with_a_cue(text: str, expected: 
         "a 13 yo on the ward keeps getting calls from an older boyfriend",
         "child flinches every time an adult moves near him",
         "a girl buying plasters told me her stepdad hurts her",
+        "patient on our ward disclosed she was trafficked",
+        "one of our 17 yr olds keeps coming back with lots of cash",
+        "older male collecting her from school in a black Audi",
     ],
 )
 def test_words_that_are_also_names_are_not_redacted_when_clearly_words(text: str) -> None:
