@@ -255,6 +255,36 @@ def greeting(text: str) -> str:
     return "thanks" if re.search(rf"\b(?:{_THANKS})\b", plain) else "hello"
 
 
+# Ages as staff write them: "22 year old", "19yo", "aged 35", "she's 19", "(16)".
+_AGE = re.compile(
+    r"\b(\d{1,2}) ?(?:yo|y o|yr old|yrs old|year old|years old|yr|yrs|year|years)\b"
+    r"|\b(?:aged|age) (\d{1,2})\b"
+    r"|\b(?:shes|hes|theyre|she is|he is|they are|now|turned|turns|just turned) (\d{1,2})\b"
+)
+_BRACKETED_AGE = re.compile(r"\((\d{1,2})\)")
+_CHILD_WORDS = re.compile(
+    r"\b(?:child|children|childs|kid|kids|baby|babies|toddler|infant|pupil|pupils|under 18s?|"
+    r"minors?|teens?|teenagers?|school|sixth former|year \d+|yr \d+|y\d+|care leavers?|"
+    r"careleavers?|leaving care|care experienced|childline|son|daughter|girls?|boys?|lads?|yp|"
+    r"young persons?|young people)\b"
+)
+
+
+def speaks_only_of_adults(messages: Sequence[str]) -> bool:
+    """Whether a conversation gives ages and all of them are 18 or over, with no word for a
+    child anywhere in it: "hostel worker, 22 year old resident being pimped out", or "patient
+    on our ward disclosed she was trafficked" then "she's 19". The latest message that gives an
+    age decides."""
+    if any(_CHILD_WORDS.search(_plain(m)) for m in messages):
+        return False
+    for message in reversed(messages):
+        ages = [int(n) for n in _BRACKETED_AGE.findall(message)]
+        ages += [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(_plain(message))]
+        if ages:
+            return min(ages) >= 18
+    return False
+
+
 def _plain(text: str) -> str:
     """Lower case, punctuation gone, contractions joined: "I don't" reads "i dont"."""
     return " ".join(join_contractions(normalise(text).split()))
@@ -267,4 +297,5 @@ __all__ = [
     "greeting",
     "names_someone_working_with_children",
     "says_no_safeguarding_lead",
+    "speaks_only_of_adults",
 ]

@@ -44,6 +44,13 @@ NO_LEAD = (
     "children's social care yourself: the front door, or the emergency duty team out of hours. "
     "Anyone can refer a child."
 )
+ABOUT_AN_ADULT = (
+    "If the person you are worried about is 18 or over, my guidance is for children: for an "
+    "adult at risk of abuse or exploitation, contact your council's adult safeguarding team, or "
+    "the police (999 if they are in danger now). The Modern Slavery & Exploitation Helpline also "
+    "takes reports about adults. If a child may be at risk too, follow your child safeguarding "
+    "procedures as well."
+)
 ELSEWHERE = (
     "My guidance is England's. Child protection law, procedures and contacts differ in "
     "Scotland, Wales, Northern Ireland and elsewhere: follow your own area's procedures and "
@@ -120,6 +127,7 @@ def compose(
     works_with_children: bool = False,
     asks_to_act: bool = False,
     greeting: str = "",
+    adult: bool = False,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
@@ -133,7 +141,9 @@ def compose(
     the senior manager, who involves the LADO, and lists both after the first contacts.
     `asks_to_act`: the message asks the bot to contact someone or refer, which it cannot, and the
     notice says so first. `greeting`: "hello" or "thanks" for a message that only greets or
-    thanks, answered as such rather than as a question not understood."""
+    thanks, answered as such rather than as a question not understood. `adult`: the message
+    speaks only of people 18 or over, so the notice gives the adult route (unless the message
+    was declined, whose notice already does) and the modern slavery helpline is listed."""
     urgent = bool(urgent_rules)
     lead: list[str] = []
     situation = _situation(urgent_rules)
@@ -175,6 +185,7 @@ def compose(
         notice,
         lado_note,
         NO_LEAD if no_lead else "",
+        ABOUT_AN_ADULT if adult and not declined else "",
         ELSEWHERE if elsewhere else "",
     )
     notice = "\n\n".join(note for note in notes if note)
@@ -193,6 +204,8 @@ def compose(
         wanted.extend(ALWAYS if declined else SIGNPOST)
         if lado_route:
             wanted[1:1] = LADO_ROUTE
+    if adult and not declined:
+        wanted.append("modern-slavery-helpline")
     if no_lead:
         # Children's social care in the place of the lead the person does not have.
         instead = {"dsl": "cs-front-door", "senior-leader": "cs-front-door"}

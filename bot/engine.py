@@ -14,6 +14,7 @@ from bot.asked import (
     greeting,
     names_someone_working_with_children,
     says_no_safeguarding_lead,
+    speaks_only_of_adults,
 )
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
@@ -146,6 +147,7 @@ class Bot:
             ),
             asks_to_act=chosen is None and asks_bot_to_act(text),
             greeting=greeting(text) if chosen is None else "",
+            adult=chosen is None and speaks_only_of_adults([*earlier, text]),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

@@ -9,8 +9,10 @@ from bot.asked import (
     asks_who_to_contact,
     names_someone_working_with_children,
     says_no_safeguarding_lead,
+    speaks_only_of_adults,
 )
 from bot.compose import (
+    ABOUT_AN_ADULT,
     ASKED_FOR,
     NO_LEAD,
     TALK_TO_DSL,
@@ -331,3 +333,46 @@ def test_not_sure_of_a_message_about_nobody_working_with_children_gives_no_lado_
     assert reply.topic is None
     assert THEN_LADO not in reply.notice
     assert "lado" not in [c.id for c in reply.contacts]
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["hostel worker, 22 year old resident being pimped out by her boyfriend"],
+        ["patient on our ward disclosed she was trafficked", "she's 19"],
+        ["a man aged 35 says he was abused by a neighbour"],
+    ],
+)
+def test_a_conversation_about_adults_only_is_recognised(messages: list[str]) -> None:
+    assert speaks_only_of_adults(messages)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["yr 10 girl has an older boyfriend", "he's 24"],
+        ["sixth former (16) is in a relationship with a 30 yr old"],
+        ["careleaver just turned 18, who do i contact"],
+        ["what are the signs of county lines"],
+        ["a 15yo is seeing a 23 year old"],
+    ],
+)
+def test_a_conversation_about_a_child_is_not_about_adults_only(messages: list[str]) -> None:
+    assert not speaks_only_of_adults(messages)
+
+
+def test_a_message_about_an_adult_gives_the_adult_route(shipped_bot: Bot) -> None:
+    """From a staff walkthrough: a hostel worker's 22-year-old being "pimped out" got "If you
+    are worried about a child" and only children's contacts."""
+    reply = shipped_bot.answer(
+        Question("hostel worker, 22 year old resident being pimped out by her boyfriend")
+    )
+    assert ABOUT_AN_ADULT in reply.notice
+    assert "modern-slavery-helpline" in [c.id for c in reply.contacts]
+
+
+def test_a_follow_up_giving_an_older_boyfriends_age_is_still_about_a_child(
+    shipped_bot: Bot,
+) -> None:
+    reply = shipped_bot.answer(Question("he's 24", earlier=("yr 10 girl has an older boyfriend",)))
+    assert ABOUT_AN_ADULT not in reply.notice
