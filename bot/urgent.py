@@ -50,7 +50,8 @@ _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\
 # has just taken another": a new event, which the past one before it does not cancel).
 _CLAUSE_END = re.compile(
     r"[.,;:!?]+(?=\s|$)|\n|(?=\bbut\b)"
-    r"|(?=\band (?:now|has just|have just|is now|are now|just|today|tonight|right now)\b)",
+    r"|(?=\band (?:now|has just|have just|is now|are now|just|today|tonight|right now|is|are|"
+    r"he is|she is|they are|hes|shes|theyre|he['\u2019]s|she['\u2019]s|they['\u2019]re)\b)",
     re.IGNORECASE,
 )
 
