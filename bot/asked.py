@@ -185,7 +185,8 @@ _ROLE = (
     r"staff member|colleague|tutor|mentor|youth worker|caretaker|support worker|"
     r"care worker|residential worker|night staff|key worker|foster carer|foster dad|foster mum|"
     r"foster parent|driver|escort|instructor|sensei|lifeguard|dinner lady|"
-    r"lunchtime supervisor|nursery worker|nursery practitioner|practitioner|childminder|"
+    r"lunchtime supervisor|nursery worker|nursery practitioner|practitioner|childminder|senco|lsa|"
+    r"learning support assistant|social worker|nanny|"
     r"school nurse|priest|vicar|imam|pastor|youth pastor|chaplain)s?"
 )
 _NAMED = re.compile(
@@ -222,8 +223,14 @@ _ACT_VERB = (
 )
 _ACTS = re.compile(
     rf"\b{_ACT_VERB}\b(?: \w+){{0,8}} (?:for me|on my behalf|for us|on our behalf)\b"
-    rf"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
-    rf"(?!tell me\b|tell us\b|send me\b|give me\b){_ACT_VERB}\b"
+    # "can you refer this?", "could you tell the DSL": the bot asked to act on this case, not
+    # "can you refer a child without consent?" (anyone can).
+    r"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
+    r"(?:refer|report|send|forward|pass on) (?:this|it|her|him|them|that|my)\b"
+    r"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
+    r"(?:tell|message|email|ring|call|phone|text|contact|inform|notify|alert) "
+    r"(?:the|my|our|her|his|their|police|social|mash|lado|dsl|ddsl|999)\b"
+    r"|\b(?:dial|ring|call) 999 for (?:me|us)\b"
     r"|^(?:please |pls )?(?:tell|message|email|ring|call|phone|contact|inform|notify|alert) "
     r"(?:the|my|our) (?:dsl|ddsl|lado|mash|police|social worker|social care|front door|head|"
     r"headteacher|safeguarding lead|manager)\b"
@@ -237,10 +244,10 @@ def asks_bot_to_act(text: str) -> bool:
 
 
 _HELLO = (
-    r"hi|hello|hey|hiya|morning|good morning|good afternoon|good evening|afternoon|evening|ok|"
-    r"okay|great|test|testing"
+    r"hi|hello|hey|hiya|morning|good morning|good afternoon|good evening|afternoon|evening|"
+    r"test|testing"
 )
-_THANKS = r"thanks|thank you|thank u|thankyou|thx|ta|cheers|much appreciated"
+_THANKS = r"thanks|thank you|thank u|thankyou|thx|cheers|much appreciated"
 _GREETING = re.compile(
     rf"(?:(?:{_HELLO}|{_THANKS})(?: there| all| bot| so much| very much| a lot)? ?)+"
 )
@@ -262,6 +269,14 @@ _AGE = re.compile(
     r"|\b(?:shes|hes|theyre|she is|he is|they are|now|turned|turns|just turned) (\d{1,2})\b"
 )
 _BRACKETED_AGE = re.compile(r"\((\d{1,2})\)")
+# Not the age of the one at risk: the other person's ("a 30 yr old man"), or a length of time
+# ("for 2 years", "3 years ago").
+_OTHER_AGES = re.compile(
+    r"\b\d{1,2} ?(?:yo|y o|yr old|yrs old|year old|years old) (?:\w+ )?"
+    r"(?:man|men|guy|guys|bloke|blokes|male|males|boyfriend|bf|partner|adult|adults)\b"
+    r"|\b(?:for|over|past|last) (?:about |around |nearly |almost )?\d{1,2} (?:years|yrs|year|yr)\b"
+    r"|\b\d{1,2} (?:years|yrs|year|yr) ago\b"
+)
 _CHILD_WORDS = re.compile(
     r"\b(?:child|children|childs|kid|kids|baby|babies|toddler|infant|pupil|pupils|under 18s?|"
     r"minors?|teens?|teenagers?|school|sixth former|year \d+|yr \d+|y\d+|care leavers?|"
@@ -279,7 +294,8 @@ def speaks_only_of_adults(messages: Sequence[str]) -> bool:
         return False
     for message in reversed(messages):
         ages = [int(n) for n in _BRACKETED_AGE.findall(message)]
-        ages += [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(_plain(message))]
+        plain = _OTHER_AGES.sub(" ", _plain(message))
+        ages += [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(plain)]
         if ages:
             return min(ages) >= 18
     return False

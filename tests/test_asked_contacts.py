@@ -245,6 +245,8 @@ def test_a_reply_not_sure_of_the_topic_does_not_send_someone_with_no_lead_to_a_d
         "two members of staff are restraining a boy face down",
         "one of our staff has a 14 year old girl at his flat now",
         "my colleague is slapping a child in the toilets",
+        "the SENCo has locked a Y3 boy in the cupboard",
+        "a social worker has taken a 14yo girl to his flat",
     ],
 )
 def test_someone_working_with_children_named_in_a_message_is_recognised(text: str) -> None:
@@ -341,6 +343,7 @@ def test_not_sure_of_a_message_about_nobody_working_with_children_gives_no_lado_
         ["hostel worker, 22 year old resident being pimped out by her boyfriend"],
         ["patient on our ward disclosed she was trafficked", "she's 19"],
         ["a man aged 35 says he was abused by a neighbour"],
+        ["29 yr old woman trafficked for 2 years"],
     ],
 )
 def test_a_conversation_about_adults_only_is_recognised(messages: list[str]) -> None:
@@ -355,6 +358,7 @@ def test_a_conversation_about_adults_only_is_recognised(messages: list[str]) -> 
         ["careleaver just turned 18, who do i contact"],
         ["what are the signs of county lines"],
         ["a 15yo is seeing a 23 year old"],
+        ["she's at a party with a 30 yr old man and he's giving her vodka"],
     ],
 )
 def test_a_conversation_about_a_child_is_not_about_adults_only(messages: list[str]) -> None:

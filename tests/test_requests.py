@@ -19,6 +19,8 @@ from bot.compose import CANNOT_ACT, HELLO, NOT_SURE, NOT_UNDERSTOOD, THANKS, lea
         "will you report it",
         "call the police",
         "email social care on my behalf",
+        "can you alert the police",
+        "dial 999 for me",
     ],
 )
 def test_asking_the_bot_to_contact_someone_or_refer_is_recognised(text: str) -> None:
@@ -33,6 +35,8 @@ def test_asking_the_bot_to_contact_someone_or_refer_is_recognised(text: str) -> 
         "how do i make a referral",
         "the dsl told me to refer",
         "who do i tell",
+        "can you refer a child without parental consent?",
+        "can you report to CEOP anonymously?",
     ],
 )
 def test_a_question_about_contacting_someone_is_not_asking_the_bot_to_act(text: str) -> None:
@@ -83,7 +87,9 @@ def test_a_contact_asked_for_is_not_followed_by_not_understood(shipped_bot: Bot)
         ("Good morning!", "hello"),
         ("hello there", "hello"),
         ("thanks", "thanks"),
-        ("ok thank you so much", "thanks"),
+        ("thank you so much", "thanks"),
+        ("ok", ""),
+        ("ta", ""),
         ("cheers", "thanks"),
         ("hi, a girl told me her uncle hurts her", ""),
         ("tall", ""),
