@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from bot.jurisdiction import outside_england
 from bot.matching import SynonymExpander, join_contractions, normalise
-from bot.models import Contact
+from bot.models import Circumstances, Contact
 from bot.words import common_words
 
 # Words that ask how to reach someone.
@@ -301,6 +302,20 @@ def speaks_only_of_adults(messages: Sequence[str]) -> bool:
     return False
 
 
+def circumstances(text: str, earlier: Sequence[str], *, chosen: bool = False) -> Circumstances:
+    """What a message, read with the same person's earlier ones, says about their situation.
+    `chosen`: the person picked a topic from a button, so the message asks nothing itself."""
+    messages = [*earlier, text]
+    return Circumstances(
+        no_lead=any(says_no_safeguarding_lead(m) for m in messages),
+        elsewhere=any(outside_england(m) for m in messages),
+        works_with_children=any(names_someone_working_with_children(m) for m in messages),
+        asks_to_act=not chosen and asks_bot_to_act(text),
+        greeting="" if chosen else greeting(text),
+        adult=not chosen and speaks_only_of_adults(messages),
+    )
+
+
 def _plain(text: str) -> str:
     """Lower case, punctuation gone, contractions joined: "I don't" reads "i dont"."""
     return " ".join(join_contractions(normalise(text).split()))
@@ -310,6 +325,7 @@ __all__ = [
     "ContactLookup",
     "asks_bot_to_act",
     "asks_who_to_contact",
+    "circumstances",
     "greeting",
     "names_someone_working_with_children",
     "says_no_safeguarding_lead",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.models import Contact, Outcome, Reply, Topic, UrgentRule
+from bot.models import Circumstances, Contact, Outcome, Reply, Topic, UrgentRule
 
 CALL_999 = (
     "Call 999 now if a child is in immediate danger. On a mobile, if you cannot speak, "
@@ -104,6 +104,8 @@ MAX_SITUATION_LINES = 2
 
 ALWAYS = ("dsl", "police-999")
 SIGNPOST = ("dsl", "cs-front-door", "edt", "nspcc-helpline", "police-999")
+# A message that says nothing about the asker's situation.
+NOTHING_SPECIAL = Circumstances()
 # Whom an allegation about someone who works with children goes to: the case manager, the LADO.
 LADO_ROUTE = ("senior-leader", "lado")
 
@@ -122,29 +124,21 @@ def compose(
     asked_for: Sequence[Contact] = (),
     declined: bool = False,
     follow_up: bool = False,
-    no_lead: bool = False,
-    elsewhere: bool = False,
-    works_with_children: bool = False,
-    asks_to_act: bool = False,
-    greeting: str = "",
-    adult: bool = False,
+    circumstances: Circumstances = NOTHING_SPECIAL,
 ) -> Reply:
     """Assemble a reply: urgent lead, the contacts asked for, answer or notice, choices,
     contacts, privacy notes. `declined`: the message is most like the out-of-scope examples,
     so the notice says what the bot covers and only the DSL and 999 are signposted.
     `follow_up`: the topic was matched with the person's previous message, and the notice says
-    so. `no_lead`: the person has no safeguarding lead of their own, so children's social care
-    takes the DSL's place among the contacts and in the urgent lead, and the notice says so.
-    `elsewhere`: the message places itself outside England, and the notice says the guidance
-    and contacts are England's. `works_with_children`: the message speaks of someone who works
-    or volunteers with children, so an urgent reply, or one not sure of the topic, says to tell
-    the senior manager, who involves the LADO, and lists both after the first contacts.
-    `asks_to_act`: the message asks the bot to contact someone or refer, which it cannot, and the
-    notice says so first. `greeting`: "hello" or "thanks" for a message that only greets or
-    thanks, answered as such rather than as a question not understood. `adult`: the message
-    speaks only of people 18 or over, so the notice gives the adult route (unless the message
-    was declined, whose notice already does) and the modern slavery helpline is listed."""
+    so. `circumstances` (see `Circumstances`): with no safeguarding lead, children's social care
+    takes the DSL's place among the contacts and in the urgent lead; outside England, the
+    notice says the guidance is England's; about someone who works with children, an urgent or
+    not-sure reply gives the route to the LADO; asked to act, the notice says first that the
+    bot cannot; a greeting or thanks is answered as such; about adults only, the notice gives
+    the adult route."""
     urgent = bool(urgent_rules)
+    no_lead, greeting, adult = circumstances.no_lead, circumstances.greeting, circumstances.adult
+    works_with_children, asks_to_act = circumstances.works_with_children, circumstances.asks_to_act
     lead: list[str] = []
     situation = _situation(urgent_rules)
     if urgent:
@@ -186,7 +180,7 @@ def compose(
         lado_note,
         NO_LEAD if no_lead else "",
         ABOUT_AN_ADULT if adult and not declined else "",
-        ELSEWHERE if elsewhere else "",
+        ELSEWHERE if circumstances.elsewhere else "",
     )
     notice = "\n\n".join(note for note in notes if note)
 

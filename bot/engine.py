@@ -7,19 +7,10 @@ from enum import Enum
 from pathlib import Path
 
 from bot import knowledge
-from bot.asked import (
-    ContactLookup,
-    asks_bot_to_act,
-    asks_who_to_contact,
-    greeting,
-    names_someone_working_with_children,
-    says_no_safeguarding_lead,
-    speaks_only_of_adults,
-)
+from bot.asked import ContactLookup, asks_who_to_contact, circumstances
 from bot.compose import compose
 from bot.conversation import KEEP_MESSAGES
 from bot.embedding import word_piece_vectors
-from bot.jurisdiction import outside_england
 from bot.knowledge import KnowledgeBase
 from bot.matching import Candidate, Match, Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic, UrgentRule
@@ -140,14 +131,7 @@ class Bot:
             declined=declined,
             follow_up=follow_up,
             asked_for=asked_for,
-            no_lead=any(says_no_safeguarding_lead(m) for m in (*earlier, text)),
-            elsewhere=any(outside_england(m) for m in (*earlier, text)),
-            works_with_children=any(
-                names_someone_working_with_children(m) for m in (*earlier, text)
-            ),
-            asks_to_act=chosen is None and asks_bot_to_act(text),
-            greeting=greeting(text) if chosen is None else "",
-            adult=chosen is None and speaks_only_of_adults([*earlier, text]),
+            circumstances=circumstances(text, earlier, chosen=chosen is not None),
         )
 
     def _fired(self, text: str, earlier: list[str]) -> tuple[list[UrgentRule], bool]:

@@ -114,6 +114,26 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Circumstances:
+    """What a conversation says about the person asking and whom it is about, beyond its topic:
+    it changes who the reply sends them to and what it says first.
+
+    `no_lead`: they have no safeguarding lead of their own (a childminder). `elsewhere`: they
+    are outside England. `works_with_children`: the message speaks of someone who works or
+    volunteers with children. `asks_to_act`: it asks the bot to contact someone or refer.
+    `greeting`: "hello" or "thanks" for a message that only greets or thanks. `adult`: every age
+    given is 18 or over and no child is mentioned.
+    """
+
+    no_lead: bool = False
+    elsewhere: bool = False
+    works_with_children: bool = False
+    asks_to_act: bool = False
+    greeting: str = ""
+    adult: bool = False
+
+
+@dataclass(frozen=True)
 class Reply:
     """Everything a channel needs to render an answer.
 
