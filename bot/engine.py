@@ -15,7 +15,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Candidate, Match, Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic, UrgentRule
 from bot.redact import redact
-from bot.text import clean
+from bot.text import clean, without_pleasantries
 from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
 
 # Urgent rules read the whole message up to this length; the matcher reads its start only, since
@@ -201,7 +201,9 @@ class Bot:
 
     def _decide(self, text: str) -> Match:
         return self._matcher.match(
-            text[:MAX_MATCH_CHARS], self.thresholds, self.knowledge.decline_label
+            without_pleasantries(text[:MAX_MATCH_CHARS]),
+            self.thresholds,
+            self.knowledge.decline_label,
         )
 
 

@@ -21,4 +21,28 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-__all__ = ["clean"]
+# Greetings, apologies and thanks around a question ("sorry new here - what's a MASH",
+# "hi quick question, ...", "... thanks!"): they carry no meaning the matcher can use, and the
+# words it has not seen lower every topic's score.
+_OPENING = re.compile(
+    r"^(?:(?:sorry if this is a silly question|sorry to bother you|sorry to ask|sorry|"
+    r"hi all|hi there|hi everyone|hello all|hello there|hello everyone|good morning|"
+    r"good afternoon|hiya|hi|hello|hey|morning|afternoon|quick question|quick q|new here|"
+    r"im new|i'm new|i am new|just wondering|please|pls|um|erm|ok|so)"
+    r"\b[\s,.!:;?\-\u2013\u2014]*(?:but\b\s*)?)+",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"(?:[\s,.!;\-]*\b(?:thanks|thank you|thank u|thx|cheers|ta|please|pls|in advance)\b)+[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def without_pleasantries(text: str) -> str:
+    """The question without the greetings, apologies and thanks around it; the text unchanged
+    if nothing else would be left."""
+    core = _CLOSING.sub("", _OPENING.sub("", text.strip()))
+    return core if core.strip() else text
+
+
+__all__ = ["clean", "without_pleasantries"]
