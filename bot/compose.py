@@ -92,7 +92,7 @@ THANKS = (
 )
 CANNOT_ACT = (
     "I can't contact anyone or make a referral for you: I give guidance only, and nothing you "
-    "type here is passed on. Please contact them yourself; how to reach them is below."
+    "type here is passed on. Please contact them yourself, using the contacts in this reply."
 )
 ASKED_FOR = "You asked how to reach:"
 FOLLOW_UP = "I read this together with your previous message."
