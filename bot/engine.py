@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from enum import Enum
 from pathlib import Path
 
@@ -200,11 +201,20 @@ class Bot:
         return next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
 
     def _decide(self, text: str) -> Match:
-        return self._matcher.match(
+        whole = self._matcher.match(
             without_pleasantries(text[:MAX_MATCH_CHARS]),
             self.thresholds,
             self.knowledge.decline_label,
         )
+        if whole.outcome is not Outcome.NOT_SURE or whole.declined:
+            return whole
+        question = _last_question(text[:MAX_MATCH_CHARS])
+        if question is None:
+            return whole
+        asked = self._matcher.match(
+            without_pleasantries(question), self.thresholds, self.knowledge.decline_label
+        )
+        return asked if asked.outcome is Outcome.ANSWERED else whole
 
 
 def build(directory: Path, *, refuse_examples: bool = False) -> Bot:
@@ -219,3 +229,15 @@ def build(directory: Path, *, refuse_examples: bool = False) -> Bot:
         if problems:
             raise knowledge.KnowledgeError(problems)
     return Bot(base)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _last_question(text: str) -> str | None:
+    """The last sentence of a message of several, when it is a question ("police have her
+    now, she's safe. what do i write down?"); None otherwise."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?"):
+        return None
+    return sentences[-1]

@@ -1,4 +1,5 @@
-"""Greetings, apologies and thanks around a question do not lower the matcher's confidence."""
+"""Greetings, apologies, thanks and the situation before a question do not lower the matcher's
+confidence in what is asked."""
 
 from __future__ import annotations
 
@@ -38,3 +39,18 @@ def test_a_question_behind_an_apology_is_answered_as_without_it(shipped_bot: Bot
     plain = shipped_bot.answer(Question("what's a MASH"))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.topic == plain.topic
+
+
+def test_a_question_after_a_situation_is_answered_from_the_question(shipped_bot: Bot) -> None:
+    """ "police have her now, she's safe. what do i write down?": the whole message was "not
+    sure"; its last sentence, a question, is what is asked."""
+    reply = shipped_bot.answer(Question("police have her now, she's safe. what do i write down?"))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == "recording-concerns"
+
+
+def test_a_message_the_bot_is_sure_of_is_not_read_from_its_last_question(
+    shipped_bot: Bot,
+) -> None:
+    whole = shipped_bot.answer(Question("what are the signs of county lines? who do I tell?"))
+    assert whole.topic is not None and whole.topic.id == "cce-county-lines"
