@@ -201,12 +201,16 @@ class Bot:
         return next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
 
     def _decide(self, text: str) -> Match:
+        """The matcher's decision on a message, greetings set aside. When it is not sure of a
+        message of several sentences, or torn between close topics, and the last sentence is a
+        question, that question alone decides if it is sure: among the close topics when torn
+        ("...older lads wait outside. Should I be writing these little things up?")."""
         whole = self._matcher.match(
             without_pleasantries(text[:MAX_MATCH_CHARS]),
             self.thresholds,
             self.knowledge.decline_label,
         )
-        if whole.outcome is not Outcome.NOT_SURE or whole.declined:
+        if whole.outcome is Outcome.ANSWERED or whole.declined:
             return whole
         question = _last_question(text[:MAX_MATCH_CHARS])
         if question is None:
@@ -214,6 +218,9 @@ class Bot:
         asked = self._matcher.match(
             without_pleasantries(question), self.thresholds, self.knowledge.decline_label
         )
+        if whole.outcome is Outcome.AMBIGUOUS and asked.outcome is Outcome.ANSWERED:
+            close = {c.label for c in whole.candidates}
+            return asked if asked.candidates[0].label in close else whole
         return asked if asked.outcome is Outcome.ANSWERED else whole
 
 

@@ -54,3 +54,18 @@ def test_a_message_the_bot_is_sure_of_is_not_read_from_its_last_question(
 ) -> None:
     whole = shipped_bot.answer(Question("what are the signs of county lines? who do I tell?"))
     assert whole.topic is not None and whole.topic.id == "cce-county-lines"
+
+
+def test_a_question_after_a_situation_settles_a_choice_between_close_topics(
+    shipped_bot: Bot,
+) -> None:
+    """The situation reads as signs of exploitation, the question asks about recording: the
+    question, matched alone, picks between the two close topics."""
+    text = (
+        "I run a youth hub. A 14yo has had a new phone, is always tired and older lads wait "
+        "outside. It all felt too small to log. Should I be writing these little things up so "
+        "someone sees the pattern?"
+    )
+    reply = shipped_bot.answer(Question(text))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == "recording-concerns"
