@@ -157,7 +157,7 @@ class Bot:
         meaning: mixed with the messages before, it mostly brings their topic back. A follow-up
         that only asks whom to contact ("who shd i ring?") is about what was said before, so
         the messages before are matched without it."""
-        alone = self._decide(text)
+        alone = self._read(text)
         if alone.outcome is not Outcome.NOT_SURE or not earlier:
             return alone, Read.ALONE
         contexts = [earlier[-1][:MAX_MATCH_CHARS]]
@@ -181,7 +181,7 @@ class Bot:
     def _shown(self, text: str) -> Match:
         """The topic a message was answered with: the matcher's, or when it was not sure, the
         guidance its urgent rules name (as `answer` does)."""
-        match = self._decide(text)
+        match = self._read(text)
         if match.outcome is not Outcome.NOT_SURE:
             return match
         topic = self._guidance(self._urgent.fired(text) or self._net_heard(text))
@@ -200,28 +200,31 @@ class Bot:
         """The topic the first of the fired rules names, shown when the matcher was not sure."""
         return next((r.topic for r in fired if r.topic in self.knowledge.topics), None)
 
-    def _decide(self, text: str) -> Match:
-        """The matcher's decision on a message, greetings set aside. When it is not sure of a
-        message of several sentences, or torn between close topics, and the last sentence is a
-        question, that question alone decides if it is sure: among the close topics when torn
-        ("...older lads wait outside. Should I be writing these little things up?")."""
-        whole = self._matcher.match(
-            without_pleasantries(text[:MAX_MATCH_CHARS]),
-            self.thresholds,
-            self.knowledge.decline_label,
-        )
+    def _read(self, text: str) -> Match:
+        """The decision on one message read alone. When the matcher is not sure of a message of
+        several sentences, or torn between close topics, and the last sentence is a question,
+        that question alone decides if it is sure: among the close topics when torn ("...older
+        lads wait outside. Should I be writing these little things up?"). A follow-up matched
+        with the messages before it is not read so: its own question was already tried."""
+        whole = self._decide(text)
         if whole.outcome is Outcome.ANSWERED or whole.declined:
             return whole
         question = _last_question(text[:MAX_MATCH_CHARS])
         if question is None:
             return whole
-        asked = self._matcher.match(
-            without_pleasantries(question), self.thresholds, self.knowledge.decline_label
-        )
+        asked = self._decide(question)
         if whole.outcome is Outcome.AMBIGUOUS and asked.outcome is Outcome.ANSWERED:
             close = {c.label for c in whole.candidates}
             return asked if asked.candidates[0].label in close else whole
         return asked if asked.outcome is Outcome.ANSWERED else whole
+
+    def _decide(self, text: str) -> Match:
+        """The matcher's decision on a text, the greetings and thanks around it set aside."""
+        return self._matcher.match(
+            without_pleasantries(text[:MAX_MATCH_CHARS]),
+            self.thresholds,
+            self.knowledge.decline_label,
+        )
 
 
 def build(directory: Path, *, refuse_examples: bool = False) -> Bot:
