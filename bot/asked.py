@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from bot.jurisdiction import outside_england
 from bot.matching import SynonymExpander, join_contractions, normalise
-from bot.models import Circumstances, Contact
+from bot.models import Circumstances, Contact, Greeting
 from bot.words import common_words
 
 # Words that ask how to reach someone.
@@ -218,6 +218,7 @@ def names_someone_working_with_children(text: str) -> bool:
 
 # "tell the DSL for me", "can you refer this?", "email social care on my behalf", "call the
 # police": asking the bot to act, which it cannot.
+_CONTACT_VERB = r"(?:tell|message|email|ring|call|phone|text|contact|inform|notify|alert)"
 _ACT_VERB = (
     r"(?:tell|message|email|e mail|ring|call|phone|text|contact|inform|notify|refer|report|send|"
     r"write|fill in|fill out|complete|make|submit|forward|pass)"
@@ -229,10 +230,9 @@ _ACTS = re.compile(
     r"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
     r"(?:refer|report|send|forward|pass on) (?:this|it|her|him|them|that|my)\b"
     r"|\b(?:can|could|will|would) (?:you|u|the bot|this bot) (?:please |pls |just )?"
-    r"(?:tell|message|email|ring|call|phone|text|contact|inform|notify|alert) "
-    r"(?:the|my|our|her|his|their|police|social|mash|lado|dsl|ddsl|999)\b"
+    rf"{_CONTACT_VERB} (?:the|my|our|her|his|their|police|social|mash|lado|dsl|ddsl|999)\b"
     r"|\b(?:dial|ring|call) 999 for (?:me|us)\b"
-    r"|^(?:please |pls )?(?:tell|message|email|ring|call|phone|contact|inform|notify|alert) "
+    rf"|^(?:please |pls )?{_CONTACT_VERB} "
     r"(?:the|my|our) (?:dsl|ddsl|lado|mash|police|social worker|social care|front door|head|"
     r"headteacher|safeguarding lead|manager)\b"
 )
@@ -254,7 +254,7 @@ _GREETING = re.compile(
 )
 
 
-def greeting(text: str) -> str:
+def greeting(text: str) -> Greeting:
     """ "thanks" when the message only thanks ("thanks!", "cheers"), "hello" when it only
     greets ("hi", "good morning"), else ""."""
     plain = _plain(text)
@@ -264,8 +264,9 @@ def greeting(text: str) -> str:
 
 
 # Ages as staff write them: "22 year old", "19yo", "aged 35", "she's 19", "(16)".
+_AGE_UNIT = r"yo|y o|yr old|yrs old|year old|years old"
 _AGE = re.compile(
-    r"\b(\d{1,2}) ?(?:yo|y o|yr old|yrs old|year old|years old|yr|yrs|year|years)\b"
+    rf"\b(\d{{1,2}}) ?(?:{_AGE_UNIT}|yr|yrs|year|years)\b"
     r"|\b(?:aged|age) (\d{1,2})\b"
     r"|\b(?:shes|hes|theyre|she is|he is|they are|now|turned|turns|just turned) (\d{1,2})\b"
 )
@@ -273,7 +274,7 @@ _BRACKETED_AGE = re.compile(r"\((\d{1,2})\)")
 # Not the age of the one at risk: the other person's ("a 30 yr old man"), or a length of time
 # ("for 2 years", "3 years ago").
 _OTHER_AGES = re.compile(
-    r"\b\d{1,2} ?(?:yo|y o|yr old|yrs old|year old|years old) (?:\w+ )?"
+    rf"\b\d{{1,2}} ?(?:{_AGE_UNIT}) (?:\w+ )?"
     r"(?:man|men|guy|guys|bloke|blokes|male|males|boyfriend|bf|partner|adult|adults)\b"
     r"|\b(?:for|over|past|last) (?:about |around |nearly |almost )?\d{1,2} (?:years|yrs|year|yr)\b"
     r"|\b\d{1,2} (?:years|yrs|year|yr) ago\b"

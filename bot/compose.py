@@ -139,13 +139,14 @@ def compose(
     urgent = bool(urgent_rules)
     no_lead, greeting, adult = circumstances.no_lead, circumstances.greeting, circumstances.adult
     works_with_children, asks_to_act = circumstances.works_with_children, circumstances.asks_to_act
+    lado_line = THEN_LADO_NO_LEAD if no_lead else THEN_LADO
     lead: list[str] = []
     situation = _situation(urgent_rules)
     if urgent:
         lead = [CALL_999, THEN_SOCIAL_CARE if no_lead else THEN_DSL]
         lead.extend(line for _, line in situation)
         if works_with_children:
-            lead.append(THEN_LADO_NO_LEAD if no_lead else THEN_LADO)
+            lead.append(lado_line)
     # A rule's `say` is its topic's "what to do now" in an emergency, so the topic's own Now
     # line would only repeat the lead.
     said_for = {rule.topic for rule, _ in situation}
@@ -171,7 +172,7 @@ def compose(
     # Not sure what is asked, but it is about someone who works with children: the LADO route
     # is the one a generic signpost would leave out (an urgent reply has it in its lead).
     lado_route = works_with_children and outcome is Outcome.NOT_SURE and not declined and not urgent
-    lado_note = (THEN_LADO_NO_LEAD if no_lead else THEN_LADO) if lado_route else ""
+    lado_note = lado_line if lado_route else ""
     # Each note its own paragraph: what the bot understood, then who to go to, then whose
     # guidance it is.
     notes = (

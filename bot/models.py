@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,10 @@ class Outcome(StrEnum):
     NOT_SURE = "not_sure"
 
 
+# What a message that only greets or thanks is: "" when it asks something.
+Greeting = Literal["", "hello", "thanks"]
+
+
 @dataclass(frozen=True)
 class Circumstances:
     """What a conversation says about the person asking and whom it is about, beyond its topic:
@@ -129,7 +134,7 @@ class Circumstances:
     elsewhere: bool = False
     works_with_children: bool = False
     asks_to_act: bool = False
-    greeting: str = ""
+    greeting: Greeting = ""
     adult: bool = False
 
 
