@@ -42,7 +42,9 @@ class Bot:
     def __init__(self, base: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
         self.knowledge = base
         self.thresholds = thresholds or base.thresholds or Thresholds()
-        self._urgent = UrgentRules(base.urgent_rules, base.urgent_framing, base.urgent_not_danger)
+        self._urgent = UrgentRules(
+            base.urgent_rules, base.urgent_framing, base.urgent_not_danger, base.urgent_dated
+        )
         self._contacts_asked = ContactLookup(base.contacts.values(), base.synonyms)
         examples = base.labelled_examples()
         self._matcher = Matcher(

@@ -14,10 +14,10 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.matching import Thresholds, normalise
-from bot.models import Contact, Source, Topic, UrgentRule, Where
+from bot.models import Contact, DatedTimes, Source, Topic, UrgentRule, Where
 from bot.urgent import expand, normalise_phrase
 from bot.yaml_lines import LineDict, LineList, YamlProblem, load_yaml
 
@@ -90,7 +90,8 @@ class UrgencyExamples:
 @dataclass(frozen=True)
 class KnowledgeBase:
     """A validated knowledge base: contacts, topics, urgent rules (with the framing that sets
-    them aside for teaching material, and the phrases no rule reads as danger), synonyms,
+    them aside for teaching material, the phrases no rule reads as danger and the times that
+    only date an event), synonyms,
     messages the bot must decline (`out_of_scope`), and the matching thresholds and sentence
     vectors' weight chosen for it (None: the matcher's defaults)."""
 
@@ -105,6 +106,7 @@ class KnowledgeBase:
     urgency: UrgencyExamples | None = None
     urgent_framing: UrgentRule | None = None
     urgent_not_danger: tuple[str, ...] = ()
+    urgent_dated: DatedTimes | None = None
 
     def labelled_examples(self) -> list[tuple[str, str]]:
         """(label, example) for the matcher: every topic's examples, then the out-of-scope ones
@@ -442,25 +444,33 @@ def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:
     return sources
 
 
-def _load_urgent(
-    path: Path, problems: list[Problem]
-) -> tuple[list[tuple[UrgentRule, LineDict, _Collector]], UrgentRule | None, tuple[str, ...]]:
-    """The rules with their YAML and where to report, the framing (see `_framing`) and the
-    `not_danger` phrases (see `bot.urgent.UrgentRules`)."""
+class _UrgentFile(NamedTuple):
+    """What urgent.yaml holds once read (see `_load_urgent`)."""
+
+    rules: list[tuple[UrgentRule, LineDict, _Collector]]
+    framing: UrgentRule | None
+    not_danger: tuple[str, ...]
+    dated: DatedTimes | None
+
+
+def _load_urgent(path: Path, problems: list[Problem]) -> _UrgentFile:
+    """The rules with their YAML and where to report, the framing (see `_framing`), the
+    `not_danger` phrases and the `dated` times (see `bot.urgent.UrgentRules`)."""
     out = _Collector(path, problems)
     data = _read(path, problems)
     rules: list[tuple[UrgentRule, LineDict, _Collector]] = []
     framing: UrgentRule | None = None
     not_danger: tuple[str, ...] = ()
+    dated: DatedTimes | None = None
     seen: dict[str, UrgentRule] = {}
     sets: dict[str, tuple[str, ...]] = {}
     spellings: list[tuple[str, tuple[str, ...]]] = []
     if isinstance(data, LineDict):
         for key in data:
-            if key not in ("sets", "spellings", "framing", "not_danger", "rules"):
+            if key not in ("sets", "spellings", "framing", "not_danger", "dated", "rules"):
                 out.add(
                     _key_line(data, key),
-                    f"unknown key '{key}' (known keys: framing, not_danger, rules, sets, "
+                    f"unknown key '{key}' (known keys: dated, framing, not_danger, rules, sets, "
                     "spellings)",
                 )
         # sets: named phrase lists that groups and `unless` use as "$name".
@@ -518,6 +528,8 @@ def _load_urgent(
         if "not_danger" in data:
             fields = _Fields(data, "not_danger", out, set(), set(data))
             not_danger = _phrase_list(fields, "not_danger", out, sets)
+        if "dated" in data:
+            dated = _dated(data, out, sets)
     for raw, _line in _entries(data, "rules", out):
         rule_id = raw.get("id")
         what = f"urgent rule '{rule_id}'" if isinstance(rule_id, str) else "urgent rule"
@@ -556,7 +568,7 @@ def _load_urgent(
             continue
         seen[rule_id] = rule
         rules.append((rule, raw, out))
-    return rules, framing, not_danger
+    return _UrgentFile(rules, framing, not_danger, dated)
 
 
 def _phrase_list(
@@ -574,6 +586,31 @@ def _phrase_list(
     for ref in unknown:
         out.add(fields.line(key), f"{fields.what}: '{ref}' is not a set (see 'sets:')")
     return tuple(expanded)
+
+
+def _dated(
+    data: LineDict, out: _Collector, sets: Mapping[str, tuple[str, ...]]
+) -> DatedTimes | None:
+    """`dated:`: `times` that only date an event, the words (`renewed_by`) that say the danger
+    is here now all the same, and the phrases (`unless`) in which those words say nothing."""
+    raw = data.get("dated")
+    what = "dated"
+    if not isinstance(raw, LineDict):
+        out.add(
+            _key_line(data, "dated"),
+            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' to lists",
+        )
+        return None
+    fields = _Fields(raw, what, out, {"times", "renewed_by"}, {"unless"})
+    times, renewed_by, unless = (
+        _phrase_list(fields, key, out, sets) for key in ("times", "renewed_by", "unless")
+    )
+    for key, phrases in (("times", times), ("renewed_by", renewed_by)):
+        if key in raw and not phrases:
+            out.add(fields.line(key), f"{what}: '{key}' must list at least one phrase")
+    if not times or not renewed_by:
+        return None
+    return DatedTimes(times, renewed_by, unless)
 
 
 def _framing(
@@ -845,7 +882,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         _load_matching(matching_path, problems) if matching_path.is_file() else (None, None)
     )
     loaded_topics, topics_complete = _load_topics(topic_paths, problems)
-    loaded_rules, framing, not_danger = _load_urgent(required["urgent.yaml"], problems)
+    urgent = _load_urgent(required["urgent.yaml"], problems)
     outside_path = directory / "out_of_scope.yaml"
     outside = _load_out_of_scope(outside_path, problems) if outside_path.is_file() else []
     urgency_path = directory / "urgent_examples.yaml"
@@ -922,7 +959,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         if topic.id in topic.related:
             out.add(_key_line(raw, "related"), f"topic '{topic.id}' lists itself as related")
 
-    for rule, raw, out in loaded_rules:
+    for rule, raw, out in urgent.rules:
         what = f"urgent rule '{rule.id}'"
         _check_refs(
             raw, what, "contacts", rule.contacts, contacts, out, "is not defined in contacts.yaml"
@@ -947,9 +984,10 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     return KnowledgeBase(
         contacts=contacts,
         topics=topics,
-        urgent_rules=tuple(rule for rule, _, _ in loaded_rules),
-        urgent_framing=framing,
-        urgent_not_danger=not_danger,
+        urgent_rules=tuple(rule for rule, _, _ in urgent.rules),
+        urgent_framing=urgent.framing,
+        urgent_not_danger=urgent.not_danger,
+        urgent_dated=urgent.dated,
         synonyms=synonyms,
         directory=directory,
         thresholds=thresholds,

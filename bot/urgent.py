@@ -30,7 +30,7 @@ from rapidfuzz.distance import OSA
 
 from bot.embedding import Embedder
 from bot.matching import Matcher, Tuning, normalise
-from bot.models import UrgentRule
+from bot.models import DatedTimes, UrgentRule
 from bot.words import common_words
 
 FUZZY_MIN_LENGTH = 5
@@ -40,6 +40,9 @@ SET_MARK = "$"
 FRAMING_WITHIN = 4  # a framing phrase counts when it starts within a message's first 4 words
 UNLESS = -1  # the slot of a rule's `unless` phrases, beside its groups 0, 1, 2...
 NOT_DANGER = (-1, 0)  # the slot of the `not_danger` phrases, shared by every rule
+DATED = (-2, 0)  # the slots of `DatedTimes.times`, `.renewed_by` and `.unless`
+RENEWED = (-2, 1)
+NOT_RENEWED = (-2, 2)
 _NUMBER = re.compile(r"\d+([a-z]*)")
 # "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
 _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
@@ -102,6 +105,9 @@ class UrgentRules:
     danger: "police are with him" is not a child "with him", "came in this morning" is not
     "this morning" still to come. Unlike `unless`, they cancel nothing else in the message:
     "came in this morning with a man and she's still with him now" fires on "with him now".
+
+    `dated` (urgent.yaml's `dated:`): an `unless` phrase that only dates an event ("last year")
+    cancels nothing in a clause that also says the danger is here now or again.
     """
 
     def __init__(
@@ -109,11 +115,19 @@ class UrgentRules:
         rules: Iterable[UrgentRule],
         framing: UrgentRule | None = None,
         not_danger: Iterable[str] = (),
+        dated: DatedTimes | None = None,
     ) -> None:
         self.rules = tuple(rules)
         self.framing = framing
         compiled = (*self.rules, framing) if framing is not None else self.rules
         not_danger = tuple(dict.fromkeys(p for p in not_danger if p.strip()))
+        marked = [(NOT_DANGER, not_danger)]
+        if dated is not None:
+            marked += [
+                (DATED, dated.times),
+                (RENEWED, dated.renewed_by),
+                (NOT_RENEWED, dated.unless),
+            ]
         self._spelled: dict[str, set[str]] = {}
         for rule in compiled:
             for canonical, variants in rule.spellings:
@@ -121,7 +135,7 @@ class UrgentRules:
                     self._spelled.setdefault(variant, set()).add(canonical)
         every_phrase = [
             *(p for rule in compiled for group in (*rule.all_of, rule.unless) for p in group),
-            *not_danger,
+            *(p for _, phrases in marked for p in phrases),
         ]
         vocabulary = {
             token
@@ -144,8 +158,9 @@ class UrgentRules:
             for slot, phrases in (*enumerate(rule.all_of), (UNLESS, rule.unless)):
                 for text in dict.fromkeys(phrases):
                     self._slots.setdefault(tuple(text.split()), []).append((index, slot))
-        for text in not_danger:
-            self._slots.setdefault(tuple(text.split()), []).append(NOT_DANGER)
+        for mark, phrases in marked:
+            for text in dict.fromkeys(phrases):
+                self._slots.setdefault(tuple(text.split()), []).append(mark)
         # Each phrase is looked for from its longest word, usually its rarest in a message.
         self._anchored: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         self._unanchored: list[tuple[str, ...]] = []
@@ -214,7 +229,10 @@ class UrgentRules:
             spans = [(i, i + len(phrase) - 1) for i in range(len(readings) - len(phrase) + 1)]
             for slot in self._slots[phrase] if spans else ():
                 found.setdefault(slot, []).extend(spans)
+        dated, renewed = found.pop(DATED, []), found.pop(RENEWED, [])
         masks = found.pop(NOT_DANGER, [])
+        not_renewed = [*masks, *found.pop(NOT_RENEWED, [])]
+        renewed = [span for span in renewed if not _inside(span, not_renewed)]
         if masks:
             found = {
                 slot: [span for span in spans if not _inside(span, masks)]
@@ -233,10 +251,31 @@ class UrgentRules:
             if _fires(
                 rule,
                 [found.get((index, g), []) for g in range(len(rule.all_of))],
-                found.get((index, UNLESS), []),
+                _still_blocking(found.get((index, UNLESS), []), dated, renewed, clause_of),
                 clause_of,
             )
         ]
+
+
+def _still_blocking(
+    blockers: list[Span], dated: list[Span], renewed: list[Span], clause_of: Sequence[int]
+) -> list[Span]:
+    """A rule's `unless` spans, less those that only date an event (`dated`) in a clause that
+    also says the danger is here now (a `renewed` span clear of the rule's other `unless` spans:
+    the "now" of "is safe now" renews nothing; the "as last" of "same as last month" does)."""
+    if not dated or not renewed:
+        return blockers
+    others = [span for span in blockers if span not in dated]
+    clauses_renewed = {
+        clause_of[span[0]] for span in renewed if not any(_overlap(span, other) for other in others)
+    }
+    return [
+        span for span in blockers if not (span in dated and clause_of[span[0]] in clauses_renewed)
+    ]
+
+
+def _overlap(one: Span, other: Span) -> bool:
+    return one[0] <= other[1] and other[0] <= one[1]
 
 
 def _inside(span: Span, masks: Sequence[Span]) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import check, display_path, load
-from bot.models import UrgentRule
+from bot.models import DatedTimes, UrgentRule
 from bot.urgent import UrgentRules
 from tests.conftest import URGENT_PHRASINGS, KnowledgeDir
 
@@ -19,7 +19,9 @@ PHRASINGS = URGENT_PHRASINGS
 @pytest.fixture(scope="module")
 def shipped_rules() -> UrgentRules:
     base = load(ROOT / "knowledge")
-    return UrgentRules(base.urgent_rules, base.urgent_framing, base.urgent_not_danger)
+    return UrgentRules(
+        base.urgent_rules, base.urgent_framing, base.urgent_not_danger, base.urgent_dated
+    )
 
 
 def rule(
@@ -297,6 +299,82 @@ def test_a_broken_not_danger_list_is_a_problem_at_its_line(
 ) -> None:
     knowledge_dir.replace("urgent.yaml", "rules:\n", f"not_danger: {value}\nrules:\n")
     line = knowledge_dir.line_of("urgent.yaml", "not_danger:")
+    path = display_path(knowledge_dir.root / "urgent.yaml")
+    assert [str(p) for p in check(knowledge_dir.root)] == [f"{path}:{line}: {problem}"]
+
+
+WAITING = rule(["outside"], ["waiting"], near=12, unless=("last year", "is safe now"))
+DATED = DatedTimes(("last year",), ("now", "as last"), unless=("do now",))
+
+
+def test_a_time_that_dates_another_event_cancels_nothing_when_the_clause_says_now() -> None:
+    """'The man who groomed her last year is outside now': the year dates the grooming."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    text = "the man who groomed her last year is outside now waiting"
+    assert [r.id for r in rules.fired(text)] == ["r"]
+    assert UrgentRules([WAITING]).fired(text) == []
+
+
+def test_a_time_compared_with_is_no_time_past() -> None:
+    """'Same as last year' says it is happening again, not that it happened then."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert [r.id for r in rules.fired("same men as last year waiting outside")] == ["r"]
+
+
+def test_a_dated_time_still_cancels_without_now_in_its_clause() -> None:
+    """'Now' in another clause, or in none, leaves the time to date the danger itself."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert rules.fired("he was waiting outside last year") == []
+    assert rules.fired("he was waiting outside last year. it is quiet now") == []
+
+
+def test_now_inside_another_unless_phrase_renews_nothing() -> None:
+    """The 'now' of 'is safe now' is part of what sets the rule aside."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert rules.fired("he was waiting outside last year and she is safe now") == []
+
+
+def test_now_inside_a_dated_unless_phrase_renews_nothing() -> None:
+    """'What do I do now' asks what to do; it does not place the danger now."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert rules.fired("he was waiting outside last year what do i do now") == []
+
+
+def test_only_dated_times_are_renewed() -> None:
+    """Other `unless` phrases still cancel, whatever the clause says."""
+    blocked = rule(["outside"], ["waiting"], near=12, unless=("training",))
+    rules = UrgentRules([blocked], dated=DATED)
+    assert rules.fired("he is outside now waiting for training") == []
+
+
+def test_dated_times_load_with_their_sets(knowledge_dir: KnowledgeDir) -> None:
+    knowledge_dir.replace(
+        "urgent.yaml",
+        "rules:\n",
+        "sets:\n  earlier: [last year, years ago]\n"
+        "dated:\n  times: [$earlier]\n  renewed_by: [now]\n  unless: [do now]\nrules:\n",
+    )
+    assert load(knowledge_dir.root).urgent_dated == DatedTimes(
+        ("last year", "years ago"), ("now",), ("do now",)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "at", "problem"),
+    [
+        (
+            "[last year]",
+            "dated:",
+            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' to lists",
+        ),
+        ("\n  times: [last year]", "times:", "dated: missing 'renewed_by'"),
+    ],
+)
+def test_a_broken_dated_section_is_a_problem_at_its_line(
+    knowledge_dir: KnowledgeDir, value: str, at: str, problem: str
+) -> None:
+    knowledge_dir.replace("urgent.yaml", "rules:\n", f"dated: {value}\nrules:\n")
+    line = knowledge_dir.line_of("urgent.yaml", at)
     path = display_path(knowledge_dir.root / "urgent.yaml")
     assert [str(p) for p in check(knowledge_dir.root)] == [f"{path}:{line}: {problem}"]
 
