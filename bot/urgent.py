@@ -24,7 +24,7 @@ import zlib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -251,27 +251,49 @@ class UrgentRules:
             if _fires(
                 rule,
                 [found.get((index, g), []) for g in range(len(rule.all_of))],
-                _still_blocking(found.get((index, UNLESS), []), dated, renewed, clause_of),
+                _blockers(found.get((index, UNLESS), []), dated, renewed, clause_of),
                 clause_of,
             )
         ]
 
 
-def _still_blocking(
-    blockers: list[Span], dated: list[Span], renewed: list[Span], clause_of: Sequence[int]
-) -> list[Span]:
-    """A rule's `unless` spans, less those that only date an event (`dated`) in a clause that
-    also says the danger is here now (a `renewed` span clear of the rule's other `unless` spans:
-    the "now" of "is safe now" renews nothing; the "as last" of "same as last month" does)."""
+class _Blockers(NamedTuple):
+    """A rule's `unless` spans as they apply: `always` cancel a match near them; `earlier` are
+    times that date only what comes before them in their clause, so they cancel a match unless
+    one of its phrases comes after them ("the man who groomed her last year is outside now"),
+    the words that said "now" (`renewing`) aside."""
+
+    always: list[Span]
+    earlier: list[Span]
+    renewing: list[Span]
+
+
+def _blockers(
+    unless: list[Span], dated: list[Span], renewed: list[Span], clause_of: Sequence[int]
+) -> _Blockers:
+    """Sort a rule's `unless` spans (see `_Blockers`). A time of `dated` compared with ("same
+    as last month": a `renewed` span overlapping it) cancels nothing; in a clause that says the
+    danger is here now (a `renewed` span clear of every `unless` span: the "now" of "is safe
+    now" renews nothing) it dates only what comes before it."""
     if not dated or not renewed:
-        return blockers
-    others = [span for span in blockers if span not in dated]
-    clauses_renewed = {
-        clause_of[span[0]] for span in renewed if not any(_overlap(span, other) for other in others)
+        return _Blockers(unless, [], [])
+    others = [span for span in unless if span not in dated]
+    renewing = [span for span in renewed if not any(_overlap(span, o) for o in others)]
+    clauses_now = {
+        clause_of[span[0]] for span in renewing if not any(_overlap(span, d) for d in dated)
     }
-    return [
-        span for span in blockers if not (span in dated and clause_of[span[0]] in clauses_renewed)
-    ]
+    always: list[Span] = []
+    earlier: list[Span] = []
+    for span in unless:
+        if span not in dated:
+            always.append(span)
+        elif any(_overlap(span, r) for r in renewing):
+            continue
+        elif clause_of[span[0]] in clauses_now:
+            earlier.append(span)
+        else:
+            always.append(span)
+    return _Blockers(always, earlier, renewing)
 
 
 def _overlap(one: Span, other: Span) -> bool:
@@ -316,18 +338,36 @@ def _find(
 
 
 def _fires(
-    rule: UrgentRule, groups: list[list[Span]], blockers: list[Span], clause_of: Sequence[int]
+    rule: UrgentRule, groups: list[list[Span]], blockers: _Blockers, clause_of: Sequence[int]
 ) -> bool:
     """Whether a rule fires, given where each of its groups and `unless` phrases occur.
 
     Without `near`, any `unless` phrase cancels the rule. With `near`, a match is a stretch of
     at most `near` words holding a phrase of every group, and an `unless` phrase cancels it only
-    when it is within `near` words of the stretch and in a clause the stretch touches.
+    when it is within `near` words of the stretch and in a clause the stretch touches. A time
+    that dates only what comes before it (`_Blockers.earlier`) cancels a match (for a rule
+    without `near`: the whole message) with no phrase after it in its clause but the words that
+    said "now".
     """
     if not groups or not all(groups):
         return False
+    matched = [span for group in groups for span in group]
+
+    def after(time: Span, start: int, end: int) -> bool:
+        """Whether a phrase of the stretch start..end, not one that said "now", follows `time`
+        in its clause."""
+        return any(
+            time[1] < s_start
+            and start <= s_start
+            and s_end <= end
+            and clause_of[s_start] == clause_of[time[0]]
+            for s_start, s_end in matched
+            if not _inside((s_start, s_end), blockers.renewing)
+        )
+
     if rule.near is None:
-        return not blockers
+        last = max(end for _, end in matched)
+        return not blockers.always and all(after(t, 0, last) for t in blockers.earlier)
     near = rule.near
     return any(
         not any(
@@ -335,7 +375,10 @@ def _fires(
             and b_end <= end + near
             and clause_of[start] <= clause_of[b_end]
             and clause_of[b_start] <= clause_of[end]
-            for b_start, b_end in blockers
+            for b_start, b_end in (
+                *blockers.always,
+                *(t for t in blockers.earlier if not after(t, start, end)),
+            )
         )
         for start, end in _windows([_Group(spans) for spans in groups], near)
     )

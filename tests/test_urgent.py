@@ -315,6 +315,19 @@ def test_a_time_that_dates_another_event_cancels_nothing_when_the_clause_says_no
     assert UrgentRules([WAITING]).fired(text) == []
 
 
+def test_a_renewed_time_still_dates_what_comes_before_it() -> None:
+    """'The man who was waiting outside last year is now in the choir': the danger words all
+    come before the time, which dates them; 'now' says only how things are today."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert rules.fired("the man who was waiting outside last year is now in the choir") == []
+
+
+def test_words_after_a_time_count_only_in_its_own_clause() -> None:
+    """A danger word in the next clause is not the event the time's clause renews."""
+    rules = UrgentRules([WAITING], dated=DATED)
+    assert rules.fired("he was outside last year and is now fine, waiting for results") == []
+
+
 def test_a_time_compared_with_is_no_time_past() -> None:
     """'Same as last year' says it is happening again, not that it happened then."""
     rules = UrgentRules([WAITING], dated=DATED)
