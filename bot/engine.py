@@ -16,7 +16,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Candidate, Match, Matcher, Thresholds, Tuning, limit_blas_threads
 from bot.models import Outcome, Question, Reply, Topic, UrgentRule
 from bot.redact import redact
-from bot.text import clean, without_pleasantries
+from bot.text import clean, without_denied_danger, without_pleasantries
 from bot.urgent import SOUNDS_URGENT, UrgencyNet, UrgentRules
 
 # Urgent rules read the whole message up to this length; the matcher reads its start only, since
@@ -221,9 +221,10 @@ class Bot:
         return asked if asked.outcome is Outcome.ANSWERED else whole
 
     def _decide(self, text: str) -> Match:
-        """The matcher's decision on a text, the greetings and thanks around it set aside."""
+        """The matcher's decision on a text, the greetings and thanks around it and the words
+        that say it is not an emergency set aside (the urgent rules still read them)."""
         return self._matcher.match(
-            without_pleasantries(text[:MAX_MATCH_CHARS]),
+            without_denied_danger(without_pleasantries(text[:MAX_MATCH_CHARS])),
             self.thresholds,
             self.knowledge.decline_label,
         )

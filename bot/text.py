@@ -45,4 +45,21 @@ def without_pleasantries(text: str) -> str:
     return core if core.strip() else text
 
 
-__all__ = ["clean", "without_pleasantries"]
+# "No immediate danger", "not an emergency": the writer says what the message is not about; to
+# the matcher those words are the emergency topic's own ("resi worker, a child told me something
+# at 2am, no immediate danger. who do i tell" was answered with when to call 999).
+_DENIED_DANGER = re.compile(
+    r"\b(?:no|not|not in|not in any|isn'?t|is not|isn'?t in|is not in)\s+(?:an?\s+)?"
+    r"(?:immediate\s+|imminent\s+)?(?:danger|emergency)\b",
+    re.IGNORECASE,
+)
+
+
+def without_denied_danger(text: str) -> str:
+    """The message without the words that say it is not an emergency ("no immediate danger",
+    "not an emergency"); the text unchanged if nothing else would be left."""
+    core = _DENIED_DANGER.sub(" ", text)
+    return core if core.strip(" ,.;:-!?") else text
+
+
+__all__ = ["clean", "without_denied_danger", "without_pleasantries"]

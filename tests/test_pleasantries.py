@@ -1,5 +1,5 @@
-"""Greetings, apologies, thanks and the situation before a question do not lower the matcher's
-confidence in what is asked."""
+"""Greetings, apologies, thanks, the situation before a question and the words that say it is
+not an emergency do not lower the matcher's confidence in what is asked."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from bot import Bot, Question
 from bot.models import Outcome
-from bot.text import without_pleasantries
+from bot.text import without_denied_danger, without_pleasantries
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,44 @@ def test_a_question_after_a_situation_settles_a_choice_between_close_topics(
     reply = shipped_bot.answer(Question(text))
     assert reply.outcome is Outcome.ANSWERED
     assert reply.topic is not None and reply.topic.id == "recording-concerns"
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("no immediate danger, who do i tell", " , who do i tell"),
+        ("Not an emergency but I want social care to know", "  but I want social care to know"),
+        ("she isn't in immediate danger, what next", "she  , what next"),
+        ("it's not an emergency", "it's  "),
+    ],
+)
+def test_words_that_say_it_is_not_an_emergency_are_set_aside(text: str, left: str) -> None:
+    assert without_denied_danger(text) == left
+
+
+@pytest.mark.parametrize(
+    "text", ["what counts as immediate danger", "is it an emergency?", "not an emergency"]
+)
+def test_danger_asked_about_is_kept(text: str) -> None:
+    assert without_denied_danger(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        (
+            "no immediate danger but a child told me her uncle touched her, what do i do",
+            "disclosure-response",
+        ),
+        ("child not in immediate danger, how do i make a referral to mash", "making-a-referral"),
+        ("if a child is not in immediate danger do i still ring 999", "immediate-danger-999"),
+    ],
+)
+def test_a_message_that_says_it_is_not_an_emergency_is_matched_on_the_rest(
+    shipped_bot: Bot, text: str, topic: str
+) -> None:
+    """ "No immediate danger" is the emergency topic's own words: matched, they drew "a child
+    told me something at 2am, no immediate danger. who do i tell" to when to call 999."""
+    reply = shipped_bot.answer(Question(text))
+    assert reply.outcome is Outcome.ANSWERED
+    assert reply.topic is not None and reply.topic.id == topic
