@@ -104,6 +104,8 @@ class Tuning:
     # cosine (its centroid's gets the rest)
     semantic_leaders: int = 32  # labels, best first by centroid, whose examples are compared
     compare_all_up_to: int = ALL_EXAMPLES  # up to this many examples, compare every one instead
+    few_labels_compare_all_up_to: int = 4 * ALL_EXAMPLES  # the same with at most twice
+    # `semantic_leaders` labels (the leaders would hold most examples anyway)
 
 
 @dataclass(frozen=True)
@@ -460,11 +462,16 @@ class Matcher:
         sums = np.add.reduceat(vectors, self._label_starts, axis=0) if len(texts) else vectors
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         self._centroid_vectors = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
-        # A big index keeps its example vectors at half precision (only leaders' rows are
-        # read, converted back); a small one keeps full precision for one fast product.
-        self._example_vectors = (
-            vectors if len(texts) <= self.tuning.compare_all_up_to else vectors.astype(np.float16)
+        # Every example is compared when there are few, or when the leading labels would hold
+        # most of them anyway (a knowledge base of a few dozen topics, however many examples):
+        # full precision, for one fast product. A big index of many labels keeps its vectors at
+        # half precision; only the leaders' rows are read, converted back.
+        t = self.tuning
+        few_labels = self._n_labels <= 2 * t.semantic_leaders
+        self._compare_all = len(texts) <= t.compare_all_up_to or (
+            few_labels and len(texts) <= t.few_labels_compare_all_up_to
         )
+        self._example_vectors = vectors if self._compare_all else vectors.astype(np.float16)
 
     def _semantic(self, text: str, lexical: FloatArray) -> FloatArray | None:
         """Each label's vector cosine to the question, in 0..1: to its centroid, and for the
@@ -480,7 +487,7 @@ class Matcher:
         if t.semantic_nearest <= 0:
             return out
         share = t.semantic_nearest
-        if len(self._example_vectors) <= t.compare_all_up_to:  # cheaper than choosing leaders
+        if self._compare_all:  # cheaper than choosing leaders
             nearest = np.maximum.reduceat(self._example_vectors @ query, self._label_starts)
             out = share * np.clip(nearest, 1e-6, 1.0) + (1.0 - share) * out
             return out

@@ -206,6 +206,16 @@ def test_a_semantic_weight_of_zero_scores_by_words_alone() -> None:
     assert weightless.rank(question) == lexical.rank(question)
 
 
+def test_a_few_labels_compare_every_example_however_many_examples_there_are() -> None:
+    """Leading labels are chosen to skip most examples of a big index of many labels; with a
+    few labels they would hold most examples anyway. Past the example count, a matcher of few
+    labels scores exactly as one that compares every example."""
+    every = Matcher(PHRASES, SYNONYMS, Tuning(), word_piece_vectors())
+    past_the_count = Matcher(PHRASES, SYNONYMS, Tuning(compare_all_up_to=1), word_piece_vectors())
+    question = "how do i refer a neglected child"
+    assert past_the_count.scores(question).tolist() == every.scores(question).tolist()
+
+
 def test_sentence_vectors_are_unit_length_and_zero_for_empty_text() -> None:
     """Each text's vector has length 1; a text with no word pieces gets the zero vector."""
     vectors = word_piece_vectors().embed(["signs of neglect", "", "   "])
