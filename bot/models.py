@@ -91,9 +91,10 @@ class UrgentRule:
 @dataclass(frozen=True)
 class DatedTimes:
     """Times that date an event ("last year", "years ago") and the words that say the danger is
-    here now all the same ("now", "has just", "same as"): an `unless` phrase of `times` cancels
-    no rule in a clause that also holds one of `renewed_by` ("the man who groomed her last year
-    is outside now"), unless that phrase is inside one of `unless` ("what do I do now")."""
+    here now all the same ("now", "has just", "same as"): an `unless` phrase of `times` compared
+    with cancels nothing, and in a clause that also holds one of `renewed_by` it dates only the
+    words before it ("the man who groomed her last year is outside now"); a `renewed_by` phrase
+    inside one of `unless` ("what do I do now") renews nothing."""
 
     times: tuple[str, ...]
     renewed_by: tuple[str, ...]

@@ -107,7 +107,8 @@ class UrgentRules:
     "came in this morning with a man and she's still with him now" fires on "with him now".
 
     `dated` (urgent.yaml's `dated:`): an `unless` phrase that only dates an event ("last year")
-    cancels nothing in a clause that also says the danger is here now or again.
+    cancels nothing when compared with ("same as last month"), and in a clause that also says
+    "now" it dates only the words before it ("who groomed her last year is outside now").
     """
 
     def __init__(
