@@ -127,7 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "chat":
         console.chat(bot, input, sys.stdout)
         return EXIT_OK
-    return _serve(settings, bot, host=args.host, port=args.port, with_chat=args.chat)
+    # The server takes the bot out of this list: a knowledge reload replaces it in the app, and
+    # a frame here that still held the first one would keep it in memory beside every later one.
+    handed = [bot]
+    del bot
+    return _serve(settings, handed, host=args.host, port=args.port, with_chat=args.chat)
 
 
 def _build(settings: Settings) -> Bot:
@@ -184,7 +188,7 @@ def _check(directory: Path, *, production: bool) -> int:
 
 
 def _serve(
-    settings: Settings, bot: Bot, *, host: str | None, port: int | None, with_chat: bool
+    settings: Settings, handed: list[Bot], *, host: str | None, port: int | None, with_chat: bool
 ) -> int:
     from adapters.server import serve  # aiohttp only when serving
 
@@ -198,7 +202,7 @@ def _serve(
         _event_loop_runner()(
             serve(
                 settings,
-                bot,
+                handed,
                 host=host or settings.host,
                 port=port or settings.port,
                 with_chat=with_chat,

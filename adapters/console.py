@@ -36,8 +36,10 @@ class Conversation:
     """One person's text conversation: remembers the topics last offered, so "2" picks one,
     and the last messages (redacted, in memory), so a follow-up is read with them."""
 
-    def __init__(self, bot: Bot, channel: str = CHANNEL) -> None:
-        self.bot = bot
+    def __init__(self, bot: Bot | Callable[[], Bot], channel: str = CHANNEL) -> None:
+        """`bot`: the bot, or a function returning the one answering now (a server's, which a
+        knowledge reload replaces)."""
+        self._current = bot if callable(bot) else lambda: bot
         self.channel = channel
         self._offered: list[str] = []
         self._recent = RecentMessages()
@@ -54,14 +56,20 @@ class Conversation:
             chosen_topic=chosen,
             earlier=self._recent.earlier(self.channel),
         )
-        reply = self.bot.answer(question)
+        reply = self._current().answer(question)
         self._recent.add(self.channel, question.text)
         self._offered = [topic.id for topic in offered(reply)]
         return reply
 
 
-def chat(bot: Bot, read: Callable[[str], str], out: TextIO, max_turns: int = 10_000) -> None:
-    """Run a terminal chat until 'quit', end of input, or `max_turns` questions."""
+def chat(
+    bot: Bot | Callable[[], Bot],
+    read: Callable[[str], str],
+    out: TextIO,
+    max_turns: int = 10_000,
+) -> None:
+    """Run a terminal chat until 'quit', end of input, or `max_turns` questions (`bot`: as for
+    `Conversation`)."""
     conversation = Conversation(bot)
     print(GREETING, file=out, flush=True)
     for _ in range(max_turns):

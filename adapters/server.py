@@ -57,9 +57,15 @@ class AccessLogger(web_log.AccessLogger):
         )
 
 
-async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat: bool) -> None:
-    """Serve until SIGINT/SIGTERM, or until the terminal chat ends when it runs."""
-    app = create_app(settings, bot)
+async def serve(
+    settings: Settings, handed: list[Bot], *, host: str, port: int, with_chat: bool
+) -> None:
+    """Serve until SIGINT/SIGTERM, or until the terminal chat ends when it runs. The bot is
+    taken out of `handed`: the app answers with it, and a knowledge reload replaces it there.
+    Kept by a caller's frame, the first bot would stay in memory beside every later one (a
+    reload's peak held three bots), and the terminal chat would go on answering from the
+    knowledge base the server started with."""
+    app = create_app(settings, handed.pop())
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log_class=AccessLogger
     )
@@ -75,7 +81,7 @@ async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat
             "event": "started",
             "url": url,
             "mode": settings.mode,
-            "topics": len(bot.knowledge.topics),
+            "topics": len(app[RELOADER_KEY].service.bot.knowledge.topics),
             "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
         },
     )
@@ -94,7 +100,7 @@ async def serve(settings: Settings, bot: Bot, *, host: str, port: int, with_chat
         # it ends ('quit' or end of input) the server stops too.
         def chat_then_stop() -> None:
             try:
-                console.chat(bot, input, sys.stdout)
+                console.chat(lambda: reloader.service.bot, input, sys.stdout)
             finally:
                 loop.call_soon_threadsafe(stop.set)
 

@@ -3,11 +3,15 @@ memory for a short while (`bot.conversation.RecentMessages`)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from adapters.console import Conversation
 from bot import Bot, Outcome, Question
 from bot.compose import CALL_999, FOLLOW_UP, plain_text
 from bot.conversation import KEEP_SECONDS, RecentMessages
 from bot.engine import FOLLOW_UP_MAX_WORDS
+from tests.conftest import SHIPPED
 
 
 class Clock:
@@ -213,3 +217,21 @@ def test_terminal_chat_reads_a_follow_up_with_the_message_before(shipped_bot: Bo
     conversation = Conversation(shipped_bot)
     assert not conversation.ask(MISSING).urgent
     assert conversation.ask(WITH_EXPLOITERS).urgent
+
+
+def test_terminal_chat_beside_a_server_asks_the_bot_answering_now(
+    shipped_bot: Bot, tmp_path: Path
+) -> None:
+    """`make run`'s terminal chat asks whichever bot the server answers with: after a knowledge
+    reload it answered from the knowledge base the server had started with."""
+    edited = Path(shutil.copytree(SHIPPED, tmp_path / "knowledge"))
+    responding = edited / "topics" / "responding.yaml"
+    text = responding.read_text(encoding="utf-8")
+    line = "Tell your DSL straight away"
+    responding.write_text(text.replace(line, line + " (edited)", 1), encoding="utf-8")
+    answering = [shipped_bot]
+    conversation = Conversation(lambda: answering[-1])
+    question = "what do i do when a child discloses abuse"
+    assert "(edited)" not in plain_text(conversation.ask(question))
+    answering.append(Bot.from_directory(edited))
+    assert "(edited)" in plain_text(conversation.ask(question))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import gc
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -191,3 +196,58 @@ def test_a_reload_leaves_no_file_behind(
     refused = Reloader(ChatService(shipped_bot), _refuse_naming_this_process, SHIPPED)
     assert asyncio.run(refused.reload("test")) is False
     assert list(tmp_path.iterdir()) == []
+
+
+def test_serving_keeps_no_bot_that_a_reload_replaced(knowledge: Path, tmp_path: Path) -> None:
+    """`serve` takes the bot it is handed: after a reload the first bot is freed. Kept by a
+    frame of the server, it stayed in memory beside every later one (the reload benchmark's
+    peak held three bots)."""
+    from adapters.server import serve
+
+    async def scenario() -> bool:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings = Settings(
+            knowledge_dir=knowledge,
+            knowledge_poll_seconds=1,
+            database_path=tmp_path / "bot.sqlite3",
+        )
+        first = build(knowledge)
+        freed = weakref.ref(first)
+        handed = [first]
+        del first
+        serving = asyncio.create_task(
+            serve(settings, handed, host="127.0.0.1", port=port, with_chat=False)
+        )
+        url = f"http://127.0.0.1:{port}/readyz"
+        try:
+            async with aiohttp.ClientSession() as session:
+
+                async def loaded_at() -> str | None:
+                    """When the serving bot's knowledge was loaded (None: not ready yet)."""
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with session.get(url) as response:
+                            if response.status == 200:
+                                return str((await response.json())["knowledge"]["loaded_at"])
+                    return None
+
+                async def ready() -> bool:
+                    return await loaded_at() is not None
+
+                await until(ready, seconds=30)
+                started = await loaded_at()
+
+                async def reloaded() -> bool:
+                    return await loaded_at() not in (None, started)
+
+                edit(knowledge / "topics" / "responding.yaml", ANSWER_LINE, ANSWER_LINE + " today")
+                await until(reloaded, seconds=60)
+            gc.collect()
+            return freed() is None
+        finally:
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(serving, 30)
+
+    assert asyncio.run(scenario())
