@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from bot.jurisdiction import outside_england
 from bot.matching import SynonymExpander, join_contractions, normalise
 from bot.models import Circumstances, Contact, Greeting
+from bot.text import HELLO_WORDS, THANKS_WORDS
 from bot.words import common_words
 
 # Words that ask how to reach someone.
@@ -244,11 +245,8 @@ def asks_bot_to_act(text: str) -> bool:
     return _ACTS.search(_plain(text)) is not None
 
 
-_HELLO = (
-    r"hi|hello|hey|hiya|morning|good morning|good afternoon|good evening|afternoon|evening|"
-    r"test|testing"
-)
-_THANKS = r"thanks|thank you|thank u|thankyou|thx|cheers|much appreciated"
+_HELLO = rf"{HELLO_WORDS}|test|testing"
+_THANKS = THANKS_WORDS
 _GREETING = re.compile(
     rf"(?:(?:{_HELLO}|{_THANKS})(?: there| all| bot| so much| very much| a lot)? ?)+"
 )

@@ -21,19 +21,25 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+# The words staff greet and thank with (regular-expression alternatives, lower case): set
+# aside around a question here, and answered as such alone (`bot.asked.greeting`).
+HELLO_WORDS = (
+    r"hi|hello|hey|hiya|morning|good morning|good afternoon|good evening|afternoon|evening"
+)
+THANKS_WORDS = r"thanks|thank you|thank u|thankyou|thx|cheers|much appreciated"
+
 # Greetings, apologies and thanks around a question ("sorry new here - what's a MASH",
 # "hi quick question, ...", "... thanks!"): they carry no meaning the matcher can use, and the
 # words it has not seen lower every topic's score.
 _OPENING = re.compile(
     r"^(?:(?:sorry if this is a silly question|sorry to bother you|sorry to ask|sorry|"
-    r"hi all|hi there|hi everyone|hello all|hello there|hello everyone|good morning|"
-    r"good afternoon|hiya|hi|hello|hey|morning|afternoon|quick question|quick q|new here|"
+    rf"(?:hi|hello) (?:all|there|everyone)|{HELLO_WORDS}|quick question|quick q|new here|"
     r"im new|i'm new|i am new|just wondering|please|pls|um|erm|ok|so)"
     r"\b[\s,.!:;?\-\u2013\u2014]*(?:but\b\s*)?)+",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"(?:[\s,.!;\-]*\b(?:thanks|thank you|thank u|thx|cheers|ta|please|pls|in advance)\b)+[\s.!]*$",
+    rf"(?:[\s,.!;\-]*\b(?:{THANKS_WORDS}|ta|please|pls|in advance)\b)+[\s.!]*$",
     re.IGNORECASE,
 )
 

@@ -18,6 +18,7 @@ from bot.text import without_denied_danger, without_pleasantries
         ("sorry to bother you but whats the edt", "whats the edt"),
         ("what is cse? thanks!", "what is cse?"),
         ("hi all, is there a policy on lifts", "is there a policy on lifts"),
+        ("good evening - who is the lado? much appreciated", "who is the lado?"),
     ],
 )
 def test_the_pleasantries_around_a_question_are_set_aside(text: str, question: str) -> None:
