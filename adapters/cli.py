@@ -148,7 +148,7 @@ def _evaluate(bot: Bot, path: Path, *, as_json: bool, failures: bool = True) -> 
         return EXIT_PROBLEMS
     report = evaluation.evaluate(bot, questions)
     if as_json:
-        print(json.dumps(report.as_dict(), indent=2))
+        print(json.dumps({**report.as_dict(), "targets": report.targets_as_list()}, indent=2))
     else:
         print(evaluation.format_report(report, display_path(path), failures=failures))
     return EXIT_OK

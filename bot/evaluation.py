@@ -63,6 +63,43 @@ class Figures:
         return count / whole if whole else 0.0
 
 
+@dataclass(frozen=True)
+class Target:
+    """A figure the knowledge base aims for on its evaluation set: at least `bound`, or at most
+    `bound` when `at_most`. A rate is a fraction (0.9); a count (`rate=False`) a whole number."""
+
+    kind: str
+    figure: str  # a key of the kind's entry in `Report.as_dict()`
+    label: str
+    bound: float
+    at_most: bool = False
+    rate: bool = True
+
+    def met_by(self, value: float) -> bool:
+        """Whether `value` meets the target."""
+        return value <= self.bound if self.at_most else value >= self.bound
+
+    def shown(self, value: float) -> str:
+        """`value` as the figure is printed: a rate as a percentage, a count as it is."""
+        return f"{value * 100:.1f}%" if self.rate else f"{value:g}"
+
+
+# The targets of the knowledge-base issue (#4): a benchmark to print, not a test gate.
+TARGETS = (
+    Target("in-scope", "correct_topic_rate", "in-scope: correct topic", 0.90),
+    Target("urgent", "urgent_recall", "urgent: recall (999 first)", 1.0),
+    Target(
+        "urgent",
+        "answered_without_999_first",
+        "urgent: answered without 999 first",
+        0,
+        at_most=True,
+        rate=False,
+    ),
+    Target(OUT_OF_SCOPE, "declined_rate", "out-of-scope: declined", 0.90),
+)
+
+
 @dataclass
 class Report:
     """Figures per kind of question, and every failure."""
@@ -70,8 +107,26 @@ class Report:
     figures: dict[str, Figures] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
 
+    def targets(self) -> list[tuple[Target, float | None]]:
+        """Each of `TARGETS` with this report's figure for it (None: no question of its kind)."""
+        rows = self.as_dict()
+        return [(t, rows[t.kind][t.figure] if t.kind in rows else None) for t in TARGETS]
+
+    def targets_as_list(self) -> list[dict[str, Any]]:
+        """`targets()` for JSON: each figure, its bound, its value and whether it is met."""
+        return [
+            {
+                "kind": t.kind,
+                "figure": t.figure,
+                "at_most" if t.at_most else "at_least": t.bound,
+                "value": value,
+                "met": value is not None and t.met_by(value),
+            }
+            for t, value in self.targets()
+        ]
+
     def as_dict(self) -> dict[str, Any]:
-        """The figures as rates, for JSON."""
+        """The figures as rates, for JSON (one entry per kind of question)."""
         out: dict[str, Any] = {}
         for kind, f in self.figures.items():
             entry: dict[str, Any] = {"questions": f.total, "ambiguous_rate": f.rate(f.ambiguous)}
@@ -83,6 +138,7 @@ class Report:
             elif kind == "urgent":
                 entry["urgent_recall"] = f.rate(f.urgent_first)
                 entry["correct_topic_rate"] = f.rate(f.correct_topic)
+                entry["must_contain_rate"] = f.rate(f.must_contain, f.must_contain_total)
                 entry["answered_without_999_first"] = f.total - f.urgent_first
             else:
                 entry["declined_rate"] = f.rate(f.declined)
@@ -142,7 +198,7 @@ def _judge(question: EvalQuestion, reply: Reply, figures: Figures) -> list[str]:
         else:
             failures.append("urgent, but the reply does not start with the 999 instruction")
         figures.correct_topic += got == question.topic
-        return failures
+        return failures + _lacking(question, text, figures, report_missing=True)
     figures.flagged_urgent += reply.urgent
     if reply.urgent:
         failures.append(f"flagged urgent by {', '.join(reply.urgent_rules)}")
@@ -159,14 +215,23 @@ def _judge(question: EvalQuestion, reply: Reply, figures: Figures) -> list[str]:
         failures.append(f"{reply.outcome.value}: offered {offered}, did not answer")
     else:
         failures.append(f"{reply.outcome.value}: got {got or offered}")
+    return failures + _lacking(question, text, figures, report_missing=got == question.topic)
+
+
+def _lacking(
+    question: EvalQuestion, text: str, figures: Figures, *, report_missing: bool
+) -> list[str]:
+    """Count the question's must-contain phrases in the reply `text`; a failure for each one
+    missing when `report_missing` (a reply with the wrong topic is already one failure)."""
     lowered = text.lower()
+    missing = []
     for phrase in question.must_contain:
         figures.must_contain_total += 1
         if phrase.lower() in lowered:
             figures.must_contain += 1
-        elif got == question.topic:
-            failures.append(f"answer lacks {phrase!r}")
-    return failures
+        elif report_missing:
+            missing.append(f"answer lacks {phrase!r}")
+    return missing
 
 
 def format_report(report: Report, source: str, *, failures: bool = True) -> str:
@@ -193,6 +258,15 @@ def format_report(report: Report, source: str, *, failures: bool = True) -> str:
                 continue
             shown = f"{value * 100:5.1f}%" if isinstance(value, float) else f"{value:6d}"
             lines.append(f"  {labels[key]:<38}{shown}")
+    lines.append("\nTargets")
+    for target, value in report.targets():
+        bound = target.shown(target.bound)
+        wanted = f"{'<=' if target.at_most else '>='} {bound}"
+        if value is None:
+            lines.append(f"  {target.label:<38}{wanted:>9}  (no questions of this kind)")
+        else:
+            verdict = "met" if target.met_by(value) else "NOT MET"
+            lines.append(f"  {target.label:<38}{wanted:>9}  {target.shown(value):>7}  {verdict}")
     if report.failures and not failures:
         lines.append(f"\nFailures: {len(report.failures)} (not shown)")
     elif report.failures:
