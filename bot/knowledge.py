@@ -305,6 +305,14 @@ def _contact(raw: LineDict, local: bool, out: _Collector) -> Contact | None:
     reach = fields.text("reach")
     phones = tuple(text for text, _ in fields.texts("phones"))
     example = fields.flag("example")
+    for key in ("name", "role", "reach", "when"):
+        template = _TEMPLATE.search(fields.text(key))
+        if template:
+            out.add(
+                fields.line(key),
+                f"{what}: '{key}' still holds the template text '{template.group()}'; "
+                "put in the real details",
+            )
     if example and not local:
         out.add(fields.line("example"), f"{what}: only local contacts can be examples")
     listed = {phone_key(p) for p in phones}
@@ -396,6 +404,8 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
     )
 
 
+# Template text left in a contact: "<real number>", "<email>" (README, setting local contacts).
+_TEMPLATE = re.compile(r"<[^<>]*>")
 # Template text left in a source: "<the guidance you used>", "https://www.gov.uk/...".
 _PLACEHOLDER = re.compile(r"<[^<>]*>|\.\.\.|…")
 

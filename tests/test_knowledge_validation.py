@@ -186,6 +186,21 @@ def test_source_url_must_be_a_web_address(knowledge_dir: KnowledgeDir) -> None:
     assert "must start with http:// or https://" in messages(knowledge_dir)[0]
 
 
+def test_template_text_left_in_a_contact_is_reported_at_its_line(
+    knowledge_dir: KnowledgeDir,
+) -> None:
+    """The README's local-contacts example has `reach: "Your council's LADO: <real number>,
+    <email>"`: a contact filled in but for the email would show staff "<email>"."""
+    knowledge_dir.replace(
+        "contacts.yaml", 'reach: "Example DSL: 01632 960001"', 'reach: "DSL: 01632 960001, <email>"'
+    )
+    line = knowledge_dir.line_of("contacts.yaml", "<email>")
+    assert messages(knowledge_dir) == [
+        f"{at(knowledge_dir, 'contacts.yaml')}:{line}: contact 'dsl': 'reach' still holds the "
+        "template text '<email>'; put in the real details"
+    ]
+
+
 def test_a_placeholder_source_title_is_reported_at_its_line(knowledge_dir: KnowledgeDir) -> None:
     """The README's worked example cites "<the published guidance you wrote it from>": copied
     as it is, that text would reach staff under Sources."""
