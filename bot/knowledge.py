@@ -602,25 +602,27 @@ def _dated(
     data: LineDict, out: _Collector, sets: Mapping[str, tuple[str, ...]]
 ) -> DatedTimes | None:
     """`dated:`: `times` that only date an event, the words (`renewed_by`) that say the danger
-    is here now all the same, and the phrases (`unless`) in which those words say nothing."""
+    is here now all the same, the phrases (`present`) that say where or what it is now, and the
+    phrases (`unless`) in which those words say nothing."""
     raw = data.get("dated")
     what = "dated"
     if not isinstance(raw, LineDict):
         out.add(
             _key_line(data, "dated"),
-            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' to lists",
+            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' and 'present' "
+            "to lists",
         )
         return None
-    fields = _Fields(raw, what, out, {"times", "renewed_by"}, {"unless"})
-    times, renewed_by, unless = (
-        _phrase_list(fields, key, out, sets) for key in ("times", "renewed_by", "unless")
+    fields = _Fields(raw, what, out, {"times", "renewed_by"}, {"unless", "present"})
+    times, renewed_by, unless, present = (
+        _phrase_list(fields, key, out, sets) for key in ("times", "renewed_by", "unless", "present")
     )
     for key, phrases in (("times", times), ("renewed_by", renewed_by)):
         if key in raw and not phrases:
             out.add(fields.line(key), f"{what}: '{key}' must list at least one phrase")
     if not times or not renewed_by:
         return None
-    return DatedTimes(times, renewed_by, unless)
+    return DatedTimes(times, renewed_by, unless, present)
 
 
 def _framing(

@@ -94,11 +94,14 @@ class DatedTimes:
     here now all the same ("now", "has just", "same as"): an `unless` phrase of `times` compared
     with cancels nothing, and in a clause that also holds one of `renewed_by` it dates only the
     words before it ("the man who groomed her last year is outside now"); a `renewed_by` phrase
-    inside one of `unless` ("what do I do now") renews nothing."""
+    inside one of `unless` ("what do I do now") renews nothing. A phrase of `present` ("is in
+    reception", "is holding her") renews like `renewed_by`, but says where or what the danger
+    is, so its words still count as a rule's phrases after the time."""
 
     times: tuple[str, ...]
     renewed_by: tuple[str, ...]
     unless: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ SET_MARK = "$"
 FRAMING_WITHIN = 4  # a framing phrase counts when it starts within a message's first 4 words
 UNLESS = -1  # the slot of a rule's `unless` phrases, beside its groups 0, 1, 2...
 NOT_DANGER = (-1, 0)  # the slot of the `not_danger` phrases, shared by every rule
-DATED = (-2, 0)  # the slots of `DatedTimes.times`, `.renewed_by` and `.unless`
+DATED = (-2, 0)  # the slots of `DatedTimes.times`, `.renewed_by`, `.unless` and `.present`
 RENEWED = (-2, 1)
 NOT_RENEWED = (-2, 2)
+PRESENT = (-2, 3)
 _NUMBER = re.compile(r"\d+([a-z]*)")
 # "she's", "won't", "they're", "we've", "he'll", "he'd", "I'm": the ending joins its word.
 _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019\u2018`\u00b4](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
@@ -106,9 +107,10 @@ class UrgentRules:
     "this morning" still to come. Unlike `unless`, they cancel nothing else in the message:
     "came in this morning with a man and she's still with him now" fires on "with him now".
 
-    `dated` (urgent.yaml's `dated:`): an `unless` phrase that only dates an event ("last year")
-    cancels nothing when compared with ("same as last month"), and in a clause that also says
-    "now" it dates only the words before it ("who groomed her last year is outside now").
+    `dated` (urgent.yaml's `dated:`): an `unless` phrase that only dates an event ("last year",
+    "I've told the DSL") cancels nothing when compared with ("same as last month"), and in a
+    clause that also says "now", or says in the present where the danger is ("is in
+    reception"), it dates only the words before it ("who groomed her last year is outside now").
     """
 
     def __init__(
@@ -128,6 +130,7 @@ class UrgentRules:
                 (DATED, dated.times),
                 (RENEWED, dated.renewed_by),
                 (NOT_RENEWED, dated.unless),
+                (PRESENT, dated.present),
             ]
         self._spelled: dict[str, set[str]] = {}
         for rule in compiled:
@@ -234,6 +237,7 @@ class UrgentRules:
         masks = found.pop(NOT_DANGER, [])
         not_renewed = [*masks, *found.pop(NOT_RENEWED, [])]
         renewed = [span for span in renewed if not _inside(span, not_renewed)]
+        present = [span for span in found.pop(PRESENT, []) if not _inside(span, not_renewed)]
         if masks:
             found = {
                 slot: [span for span in spans if not _inside(span, masks)]
@@ -252,7 +256,7 @@ class UrgentRules:
             if _fires(
                 rule,
                 [found.get((index, g), []) for g in range(len(rule.all_of))],
-                _blockers(found.get((index, UNLESS), []), dated, renewed, clause_of),
+                _blockers(found.get((index, UNLESS), []), dated, renewed, present, clause_of),
                 clause_of,
             )
         ]
@@ -270,18 +274,24 @@ class _Blockers(NamedTuple):
 
 
 def _blockers(
-    unless: list[Span], dated: list[Span], renewed: list[Span], clause_of: Sequence[int]
+    unless: list[Span],
+    dated: list[Span],
+    renewed: list[Span],
+    present: list[Span],
+    clause_of: Sequence[int],
 ) -> _Blockers:
     """Sort a rule's `unless` spans (see `_Blockers`). A time of `dated` compared with ("same
     as last month": a `renewed` span overlapping it) cancels nothing; in a clause that says the
-    danger is here now (a `renewed` span clear of every `unless` span: the "now" of "is safe
-    now" renews nothing) it dates only what comes before it."""
-    if not dated or not renewed:
+    danger is here now (a `renewed` or `present` span clear of every `unless` span: the "now"
+    of "is safe now" renews nothing) it dates only what comes before it."""
+    if not dated or not (renewed or present):
         return _Blockers(unless, [], [])
     others = [span for span in unless if span not in dated]
     renewing = [span for span in renewed if not any(_overlap(span, o) for o in others)]
     clauses_now = {
-        clause_of[span[0]] for span in renewing if not any(_overlap(span, d) for d in dated)
+        clause_of[span[0]]
+        for span in (*renewing, *present)
+        if not any(_overlap(span, o) for o in others) and not any(_overlap(span, d) for d in dated)
     }
     always: list[Span] = []
     earlier: list[Span] = []

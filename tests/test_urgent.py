@@ -360,15 +360,38 @@ def test_only_dated_times_are_renewed() -> None:
     assert rules.fired("he is outside now waiting for training") == []
 
 
+HANDLED = rule(["outside"], ["waiting"], near=12, unless=("last year", "told the dsl"))
+PRESENT = DatedTimes(("last year", "told the dsl"), ("now",), present=("is outside",))
+
+
+def test_a_present_phrase_renews_like_now_and_still_counts_as_a_rule_phrase() -> None:
+    """'He was waiting so I told the DSL and the man is outside': 'is outside' says the danger
+    is here now, and 'outside' is itself the rule's phrase after what was done. As a
+    `renewed_by` phrase its words would only have said 'now' and counted for nothing."""
+    text = "he was waiting so i told the dsl and the man is outside"
+    assert [r.id for r in UrgentRules([HANDLED], dated=PRESENT).fired(text)] == ["r"]
+    assert UrgentRules([HANDLED]).fired(text) == []
+    as_now = DatedTimes(("last year", "told the dsl"), ("now", "is outside"))
+    assert UrgentRules([HANDLED], dated=as_now).fired(text) == []
+
+
+def test_a_present_phrase_in_another_clause_renews_nothing() -> None:
+    """'He was outside waiting last year. The bin is outside': the present phrase is in another
+    clause, so the time still dates the danger words."""
+    rules = UrgentRules([HANDLED], dated=PRESENT)
+    assert rules.fired("he was outside waiting last year. the bin is outside") == []
+
+
 def test_dated_times_load_with_their_sets(knowledge_dir: KnowledgeDir) -> None:
     knowledge_dir.replace(
         "urgent.yaml",
         "rules:\n",
         "sets:\n  earlier: [last year, years ago]\n"
-        "dated:\n  times: [$earlier]\n  renewed_by: [now]\n  unless: [do now]\nrules:\n",
+        "dated:\n  times: [$earlier]\n  renewed_by: [now]\n  unless: [do now]\n"
+        "  present: [is outside]\nrules:\n",
     )
     assert load(knowledge_dir.root).urgent_dated == DatedTimes(
-        ("last year", "years ago"), ("now",), ("do now",)
+        ("last year", "years ago"), ("now",), ("do now",), ("is outside",)
     )
 
 
@@ -378,7 +401,8 @@ def test_dated_times_load_with_their_sets(knowledge_dir: KnowledgeDir) -> None:
         (
             "[last year]",
             "dated:",
-            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' to lists",
+            "'dated:' must map 'times', 'renewed_by' and optionally 'unless' and 'present' to "
+            "lists",
         ),
         ("\n  times: [last year]", "times:", "dated: missing 'renewed_by'"),
     ],
