@@ -6,7 +6,7 @@ Each SET is a YAML file with `urgent:` (messages that describe a child in danger
 must start with the 999 instruction) and `calm:` (the same words with no child in danger now:
 the reply must not be urgent). By default the knowledge base's own
 urgent_examples.yaml (what the urgency net learns from, so its figures are in-sample) and the
-four held-out sets in this folder are measured; see README.md.
+four held-out sets and the development set in this folder are measured; see README.md.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SETS = (
     HERE / "held_out_2.yaml",
     HERE / "held_out_3.yaml",
     HERE / "held_out_4.yaml",
+    HERE / "development_5.yaml",
 )
 
 
