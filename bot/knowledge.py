@@ -91,9 +91,9 @@ class UrgencyExamples:
 class KnowledgeBase:
     """A validated knowledge base: contacts, topics, urgent rules (with the framing that sets
     them aside for teaching material, the phrases no rule reads as danger and the times that
-    only date an event), synonyms,
-    messages the bot must decline (`out_of_scope`), and the matching thresholds and sentence
-    vectors' weight chosen for it (None: the matcher's defaults)."""
+    only date an event), synonyms, messages the bot must decline (`out_of_scope`), and the
+    matching thresholds and sentence vectors' weight chosen for it (None: the matcher's
+    defaults)."""
 
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]
@@ -407,7 +407,7 @@ def _topic(raw: LineDict, out: _Collector) -> Topic | None:
 # Template text left in a contact: "<real number>", "<email>" (README, setting local contacts).
 _TEMPLATE = re.compile(r"<[^<>]*>")
 # Template text left in a source: "<the guidance you used>", "https://www.gov.uk/...".
-_PLACEHOLDER = re.compile(r"<[^<>]*>|\.\.\.|…")
+_PLACEHOLDER = re.compile(rf"{_TEMPLATE.pattern}|\.\.\.|…")
 
 
 def _sources(raw: LineDict, what: str, out: _Collector) -> list[Source]:

@@ -287,11 +287,13 @@ def _blockers(
     if not dated or not (renewed or present):
         return _Blockers(unless, [], [])
     others = [span for span in unless if span not in dated]
-    renewing = [span for span in renewed if not any(_overlap(span, o) for o in others)]
+
+    def clear(spans: list[Span], of: list[Span]) -> list[Span]:
+        return [span for span in spans if not any(_overlap(span, o) for o in of)]
+
+    renewing = clear(renewed, others)
     clauses_now = {
-        clause_of[span[0]]
-        for span in (*renewing, *present)
-        if not any(_overlap(span, o) for o in others) and not any(_overlap(span, d) for d in dated)
+        clause_of[span[0]] for span in clear([*renewing, *clear(present, others)], dated)
     }
     always: list[Span] = []
     earlier: list[Span] = []
